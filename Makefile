@@ -1,0 +1,35 @@
+# The two set-up commands of the README:
+#   make demo   headless end-to-end run on the bundled samples
+#   make test   the full test suite (GUI tests under Xvfb)
+# Both create .venv/ and install what they need, Debian packages included.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: demo test system-deps-base system-deps-gui benchmarks clean
+
+demo: $(INSTALLED)
+	$(BIN)/steelseg demo --out demo_output
+
+test: system-deps-gui $(INSTALLED)
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m pytest -p no:cacheprovider
+
+benchmarks: $(INSTALLED)
+	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+system-deps-base:
+	bash scripts/system-deps.sh base
+
+system-deps-gui:
+	bash scripts/system-deps.sh gui
+
+$(INSTALLED): pyproject.toml constraints.txt | system-deps-base
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(INSTALLED)
+
+clean:
+	rm -rf $(VENV) demo_output benchmark_output

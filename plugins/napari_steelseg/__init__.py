@@ -1,0 +1,1 @@
+"""napari plugin of SteelSeg: reader, sample data and the SteelSeg dock widget."""

@@ -1,0 +1,1 @@
+"""Data files shipped with SteelSeg (sample micrographs with their licences, icons, configs)."""

@@ -1,0 +1,164 @@
+"""The "Project" dock widget: new/open project, add images, image list, class table, scribbles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qtpy.QtCore import Qt
+from qtpy.QtGui import QColor
+from qtpy.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                            QPushButton, QVBoxLayout, QWidget)
+
+from ..core.io import MICROGRAPH_SUFFIXES
+from ..core.project import Project
+from .class_table_editor import ClassTableEditor
+from .errors import report_errors
+from .scribble_session import ScribbleSession
+
+IMAGE_FILTER = "Micrographs (" + " ".join(f"*{s}" for s in MICROGRAPH_SUFFIXES) + ")"
+MISSING_COLOUR = QColor("#9E9E9E")
+
+
+class ProjectWidget(QWidget):
+    """Dock widget managing a SteelSeg project in a napari viewer."""
+
+    def __init__(self, viewer, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.viewer = viewer
+        self.project: Project | None = None
+        self.session: ScribbleSession | None = None
+        self.last_error: str | None = None
+
+        self.new_button = QPushButton("New project…")
+        self.open_button = QPushButton("Open project…")
+        self.add_button = QPushButton("Add images…")
+        self.project_label = QLabel("No project open")
+        self.project_label.setWordWrap(True)
+        self.image_list = QListWidget()
+        self.class_editor = ClassTableEditor()
+        self._build_layout()
+
+        self.new_button.clicked.connect(self._on_new_clicked)
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.add_button.clicked.connect(self._on_add_clicked)
+        self.image_list.currentItemChanged.connect(self._on_current_image_changed)
+        self.class_editor.changed.connect(self._on_classes_changed)
+        self.class_editor.class_selected.connect(self._on_class_selected)
+        self._set_project(None)
+
+    def _build_layout(self) -> None:
+        buttons = QHBoxLayout()
+        for button in (self.new_button, self.open_button, self.add_button):
+            buttons.addWidget(button)
+        images = QGroupBox("Images")
+        QVBoxLayout(images).addWidget(self.image_list)
+        classes = QGroupBox("Classes")
+        QVBoxLayout(classes).addWidget(self.class_editor)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.project_label)
+        layout.addWidget(images, stretch=2)
+        layout.addWidget(classes, stretch=1)
+
+    # ------------------------------------------------------------------ actions (testable)
+    def new_project(self, folder: str | Path) -> None:
+        with report_errors(self):
+            self._set_project(Project.create(folder))
+
+    def open_project(self, folder: str | Path) -> None:
+        with report_errors(self):
+            project = Project.open(folder)
+            self._set_project(project)
+            if project.missing:
+                missing = ", ".join(str(project.image_path(e)) for e in project.missing)
+                self.last_error = f"these image files were moved or deleted: {missing}"
+                self.project_label.setText(self.project_label.text() + f"\nMissing: {missing}")
+
+    def add_images(self, paths: list[str | Path], copy: bool = False) -> None:
+        with report_errors(self):
+            added = self.project.add_images(paths, copy=copy)
+            self.refresh_images()
+            if added:
+                self.select_image(added[0].id)
+
+    def select_image(self, image_id: str) -> None:
+        """Make ``image_id`` current (its scribbles are loaded, the previous ones saved)."""
+        for row in range(self.image_list.count()):
+            if self.image_list.item(row).data(Qt.ItemDataRole.UserRole) == image_id:
+                self.image_list.setCurrentRow(row)
+                return
+
+    def save_scribbles(self) -> None:
+        if self.session is not None:
+            with report_errors(self):
+                self.session.save()
+                self.refresh_images()
+
+    def refresh_images(self) -> None:
+        current = self.session.image_id if self.session else None
+        self.image_list.blockSignals(True)
+        self.image_list.clear()
+        missing = {e.id for e in self.project.missing} if self.project else set()
+        for entry in self.project.images if self.project else []:
+            label = f"{entry.id}  —  {entry.status}" + ("  (missing)" if entry.id in missing else "")
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, entry.id)
+            if entry.id in missing:
+                item.setForeground(MISSING_COLOUR)
+            self.image_list.addItem(item)
+            if entry.id == current:
+                self.image_list.setCurrentItem(item)
+        self.image_list.blockSignals(False)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self._close_session()
+        super().closeEvent(event)
+
+    # ---------------------------------------------------------------------------- internals
+    def _set_project(self, project: Project | None) -> None:
+        self._close_session()
+        self.project = project
+        self.add_button.setEnabled(project is not None)
+        self.class_editor.set_project(project)
+        if project is not None:
+            self.session = ScribbleSession(self.viewer, project, parent=self)
+            self.project_label.setText(f"<b>{project.name}</b><br>{project.folder}")
+        else:
+            self.project_label.setText("No project open")
+        self.refresh_images()
+
+    def _close_session(self) -> None:
+        if self.session is not None:
+            with report_errors(self):
+                self.session.close()
+            self.session = None
+
+    def _on_new_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the new project")
+        if folder:
+            self.new_project(folder)
+
+    def _on_open_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Project folder")
+        if folder:
+            self.open_project(folder)
+
+    def _on_add_clicked(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add micrographs", "", IMAGE_FILTER)
+        if paths:
+            self.add_images(paths)
+
+    def _on_current_image_changed(self, current: QListWidgetItem | None, _previous=None) -> None:
+        if current is None or self.session is None:
+            return
+        with report_errors(self):
+            self.session.show_image(current.data(Qt.ItemDataRole.UserRole))
+        self.refresh_images()
+
+    def _on_classes_changed(self) -> None:
+        if self.session is not None:
+            self.session.restyle()
+
+    def _on_class_selected(self, value: int) -> None:
+        if self.session is not None and self.session.scribble_layer is not None:
+            self.session.scribble_layer.selected_label = value

@@ -1,0 +1,34 @@
+"""Shared fixtures. Tests that read ../shared/data skip cleanly when it is absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The reference data folder beside the repository; the test is skipped without it."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not available")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def grey_png(tmp_path) -> Path:
+    """A 64×48 8-bit grey PNG with a gradient."""
+    path = tmp_path / "grey.png"
+    data = np.tile(np.arange(64, dtype=np.uint8) * 4, (48, 1))
+    Image.fromarray(data).save(path)
+    return path
+
+
+def write_png(path: Path, data: np.ndarray) -> Path:
+    Image.fromarray(data).save(path)
+    return path
