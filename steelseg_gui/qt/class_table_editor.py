@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qtpy.QtCore import Qt, Signal
 from qtpy.QtGui import QColor
-from qtpy.QtWidgets import (QColorDialog, QHBoxLayout, QInputDialog, QPushButton, QTableWidget,
+from qtpy.QtWidgets import (QColorDialog, QHBoxLayout, QHeaderView, QInputDialog, QPushButton, QTableWidget,
                             QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..core.project import Project
@@ -27,7 +27,9 @@ class ClassTableEditor(QWidget):
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Value", "Phase", "Colour"])
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)
         self.add_button = QPushButton("Add class…")
         self.remove_button = QPushButton("Remove class")
         buttons = QHBoxLayout()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qtpy.QtCore import Qt
 from qtpy.QtGui import QColor
@@ -15,6 +16,9 @@ from .class_table_editor import ClassTableEditor
 from .errors import report_errors
 from .scribble_session import ScribbleSession
 
+if TYPE_CHECKING:
+    import napari
+
 IMAGE_FILTER = "Micrographs (" + " ".join(f"*{s}" for s in MICROGRAPH_SUFFIXES) + ")"
 MISSING_COLOUR = QColor("#9E9E9E")
 
@@ -22,7 +26,7 @@ MISSING_COLOUR = QColor("#9E9E9E")
 class ProjectWidget(QWidget):
     """Dock widget managing a SteelSeg project in a napari viewer."""
 
-    def __init__(self, viewer, parent: QWidget | None = None):
+    def __init__(self, viewer: napari.viewer.Viewer, parent: QWidget | None = None):
         super().__init__(parent)
         self.viewer = viewer
         self.project: Project | None = None
@@ -121,7 +125,7 @@ class ProjectWidget(QWidget):
         self.add_button.setEnabled(project is not None)
         self.class_editor.set_project(project)
         if project is not None:
-            self.session = ScribbleSession(self.viewer, project, parent=self)
+            self.session = ScribbleSession(self.viewer, project, window=self.window(), parent=self)
             self.project_label.setText(f"<b>{project.name}</b><br>{project.folder}")
         else:
             self.project_label.setText("No project open")

@@ -40,8 +40,10 @@ def style_labels_layer(layer, classes: ClassTable) -> None:
 class ScribbleSession(QObject):
     """The current image and scribble layers of a project in a napari viewer."""
 
-    def __init__(self, viewer, project: Project, parent: QObject | None = None):
+    def __init__(self, viewer, project: Project, window: QObject, parent: QObject | None = None):
+        """``window`` is the top-level window whose closing must save the scribbles."""
         super().__init__(parent)
+        self.window = window
         self.viewer = viewer
         self.project = project
         self.image_id: str | None = None
@@ -53,7 +55,7 @@ class ScribbleSession(QObject):
         self._timer.timeout.connect(self._on_autosave_timer)
         self._timer.start()
         viewer.layers.events.removing.connect(self._on_layer_removing)
-        viewer.window._qt_window.installEventFilter(self)
+        window.installEventFilter(self)
 
     def show_image(self, image_id: str) -> None:
         """Save the current scribbles, then show ``image_id`` with its saved scribbles."""
@@ -93,7 +95,7 @@ class ScribbleSession(QObject):
         self.save()
         self._timer.stop()
         self.viewer.layers.events.removing.disconnect(self._on_layer_removing)
-        self.viewer.window._qt_window.removeEventFilter(self)
+        self.window.removeEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Close:
