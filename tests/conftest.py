@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,3 +34,24 @@ def grey_png(tmp_path) -> Path:
 def write_png(path: Path, data: np.ndarray) -> Path:
     Image.fromarray(data).save(path)
     return path
+
+
+_exit_status = {"code": 0}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _exit_status["code"] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """Exit with pytest's status without finalising the interpreter once Qt was loaded.
+
+    With PySide6 6.12 the garbage collection at interpreter shutdown, after all napari tests
+    have passed and been reported, can abort in a C extension ("none_dealloc"), which would
+    turn a green run red. Everything pytest reports has been written by now.
+    """
+    if "PySide6" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status["code"])

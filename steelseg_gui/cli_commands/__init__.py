@@ -1,5 +1,5 @@
 """One module per ``steelseg`` sub-command; each has ``register(subparsers)``."""
 
-from . import demo, info, project
+from . import demo, evaluate, info, project
 
-COMMAND_MODULES = (project, info, demo)
+COMMAND_MODULES = (project, info, evaluate, demo)

@@ -1,0 +1,64 @@
+"""PNG plots of evaluation results, drawn with matplotlib's Agg canvas (no GUI backend).
+
+Colours are colour-blind safe: the 'cividis' map for matrices, Okabe–Ito for bars.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .atomic import atomic_write_bytes
+from .metrics import EvaluationResult
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+
+
+def save_figure(figure: Figure, path: str | Path) -> Path:
+    """Render ``figure`` to PNG and write it atomically."""
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
+    return atomic_write_bytes(path, buffer.getvalue())
+
+
+def confusion_figure(result: EvaluationResult) -> Figure:
+    """Row-normalised confusion matrix (truth rows, predicted columns), counts in each cell."""
+    names, normalized, counts = result.class_names, result.normalized_confusion(), result.confusion
+    size = 1.2 + 0.9 * len(names)
+    figure = Figure(figsize=(size + 1.5, size))
+    axes = figure.add_subplot()
+    image = axes.imshow(normalized, cmap="cividis", vmin=0, vmax=1)
+    for (row, col), share in np.ndenumerate(normalized):
+        axes.text(col, row, f"{share:.1%}\n{counts[row, col]:,}", ha="center", va="center", fontsize=8,
+                  color="black" if share > 0.6 else "white")
+    axes.set_xticks(range(len(names)), names, rotation=30, ha="right")
+    axes.set_yticks(range(len(names)), names)
+    axes.set_xlabel("predicted class")
+    axes.set_ylabel("true class")
+    axes.set_title("Confusion matrix (row-normalised)")
+    figure.colorbar(image, ax=axes, fraction=0.046, pad=0.04)
+    return figure
+
+
+def per_class_figure(result: EvaluationResult) -> Figure:
+    """Grouped bars of accuracy, IoU and BF score per class."""
+    series = {"accuracy": result.class_accuracy(), "IoU": result.class_iou(), "BF score": result.class_bf()}
+    positions = np.arange(len(result.class_names))
+    width = 0.8 / len(series)
+    figure = Figure(figsize=(2 + 1.3 * len(positions), 3.5))
+    axes = figure.add_subplot()
+    for i, (label, values) in enumerate(series.items()):
+        heights = [np.nan if v is None else v for v in values]
+        axes.bar(positions + (i - 1) * width, heights, width, label=label, color=OKABE_ITO[i])
+    axes.set_xticks(positions, result.class_names, rotation=20, ha="right")
+    axes.set_ylim(0, 1.05)
+    axes.set_ylabel("score")
+    axes.set_title("Per-class scores")
+    axes.legend(loc="lower right", fontsize=8)
+    axes.grid(axis="y", alpha=0.3)
+    return figure
