@@ -1,5 +1,5 @@
 """One module per ``steelseg`` sub-command; each has ``register(subparsers)``."""
 
-from . import demo, evaluate, info, project
+from . import demo, evaluate, info, project, synth
 
-COMMAND_MODULES = (project, info, evaluate, demo)
+COMMAND_MODULES = (project, info, evaluate, synth, demo)
