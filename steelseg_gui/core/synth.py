@@ -85,7 +85,8 @@ def generate(spec: SynthSpec) -> SynthMicrograph:
     intensity = _ferrite_intensity(rng, grains, spec.grain_size_px)
     pearlite = mask == PEARLITE
     intensity[pearlite] = _pearlite_intensity(rng, colonies, pearlite, warp, spec.grain_size_px)
-    intensity *= _grain_boundary_darkening(rng, np.where(pearlite, grains.max() + colonies, grains), mask)
+    boundary_ids = np.where(pearlite, grains.max() + colonies, grains)
+    intensity *= _grain_boundary_darkening(rng, boundary_ids, mask, spec.grain_size_px)
     intensity = _optics(rng, intensity, spec.grain_size_px)
     return SynthMicrograph(_to_rgb(rng, intensity), mask, grains, spec)
 
@@ -164,14 +165,15 @@ def _pearlite_intensity(rng, colonies, pearlite, warp, grain_px: float) -> np.nd
     return np.where(unresolved[ids], mottled, lamellar).astype(np.float32)
 
 
-def _grain_boundary_darkening(rng, grains, mask) -> np.ndarray:
-    """Multiplier < 1 on thin lines along grain and phase boundaries, faint in places."""
+def _grain_boundary_darkening(rng, grains, mask, grain_px: float) -> np.ndarray:
+    """Multiplier < 1 on thin lines along grain and phase boundaries, faint in places; lines
+    weaken for small grains, where a light microscope no longer resolves them well."""
     edges = np.zeros(grains.shape, bool)
     edges[:, 1:] |= grains[:, 1:] != grains[:, :-1]
     edges[1:, :] |= grains[1:, :] != grains[:-1, :]
     edges[:, 1:] |= mask[:, 1:] != mask[:, :-1]
     edges[1:, :] |= mask[1:, :] != mask[:-1, :]
-    strength = np.clip(0.55 + 0.35 * smooth_noise(rng, grains.shape, 60), 0.1, 0.85)
+    strength = np.clip(0.55 + 0.35 * smooth_noise(rng, grains.shape, 60), 0.1, 0.85) * min(1.0, grain_px / 40)
     lines = ndimage.gaussian_filter(edges.astype(np.float32), 0.7) * 2.2
     return 1.0 - np.clip(lines, 0, 1) * strength
 
