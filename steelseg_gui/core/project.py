@@ -179,7 +179,7 @@ class Project:
     def remove_class(self, value: int) -> None:
         """Remove a class unless saved scribbles or masks still use its label value."""
         self.classes.get(value)
-        users = [path.name for path in self._label_files() if value in np.unique(read_label_image(path))]
+        users = [path.name for path in self._label_files() if value in label_values(read_label_image(path))]
         if users:
             raise ClassInUseError(f"class '{self.classes.name_of(value)}' (value {value}) is still used in "
                                   f"{', '.join(users)}; erase those labels first")
@@ -194,7 +194,7 @@ class Project:
         if tuple(labels.shape) != tuple(entry.shape):
             raise LabelImageError(f"labels for '{image_id}' have shape {tuple(labels.shape)} but the image is "
                                   f"{entry.shape[0]} rows × {entry.shape[1]} columns")
-        unknown = sorted(set(np.unique(labels).tolist()) - {0} - set(self.classes.values))
+        unknown = sorted(label_values(labels) - {0} - set(self.classes.values))
         if unknown:
             raise LabelImageError(f"labels for '{image_id}' use values {unknown} that are not in the class table")
         return entry
@@ -212,6 +212,11 @@ class Project:
             return path.resolve().relative_to(self.folder.resolve()).as_posix()
         except ValueError:
             return str(path.resolve())
+
+
+def label_values(labels: np.ndarray) -> set[int]:
+    """The label values present in a non-negative integer label image (O(pixels), no sort)."""
+    return set(np.flatnonzero(np.bincount(labels.ravel())).tolist()) if labels.size else set()
 
 
 def _load_document(path: Path) -> dict:

@@ -14,11 +14,13 @@ VALUE_COLUMN, NAME_COLUMN, COLOUR_COLUMN = 0, 1, 2
 
 
 class ClassTableEditor(QWidget):
-    """Table of label value, name and colour; emits ``changed`` after every edit and
-    ``class_selected(value)`` when a row is picked (to paint with that class)."""
+    """Table of label value, name and colour; emits ``changed`` after every edit,
+    ``class_selected(value)`` when a row is picked (to paint with that class) and
+    ``about_to_remove`` before a class is removed."""
 
     changed = Signal()
     class_selected = Signal(int)
+    about_to_remove = Signal()  # lets the owner save unsaved scribbles before the in-use check
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -86,6 +88,7 @@ class ClassTableEditor(QWidget):
         self._after_edit()
 
     def remove_class(self, value: int) -> None:
+        self.about_to_remove.emit()
         with report_errors(self):
             self.project.remove_class(value)
         self._after_edit()

@@ -48,6 +48,7 @@ class ProjectWidget(QWidget):
         self.image_list.currentItemChanged.connect(self._on_current_image_changed)
         self.class_editor.changed.connect(self._on_classes_changed)
         self.class_editor.class_selected.connect(self._on_class_selected)
+        self.class_editor.about_to_remove.connect(self.save_scribbles)
         self._set_project(None)
 
     def _build_layout(self) -> None:

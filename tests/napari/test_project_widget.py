@@ -87,8 +87,7 @@ def test_class_table_edits_recolour_the_layer_and_guard_removal(make_napari_view
 
     editor.table.setCurrentCell(2, 1)
     assert layer.selected_label == 3
-    layer.paint((5, 5), 3)
-    widget.save_scribbles()
+    layer.paint((5, 5), 3)  # not saved yet: removal must save it first and then refuse
     editor.remove_class(3)
     assert "still used" in editor.last_error and len(widget.project.classes) == 3
     assert Project.open(tmp_path / "proj").classes.names == ["polygonal ferrite", "pearlite", "bainite"]
