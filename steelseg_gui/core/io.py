@@ -71,11 +71,6 @@ def is_micrograph_file(path: Path) -> bool:
     return path.suffix.lower() in MICROGRAPH_SUFFIXES
 
 
-def list_micrographs(folder: str | Path) -> list[Path]:
-    """Micrograph files directly inside ``folder``, sorted by name."""
-    return sorted(p for p in Path(folder).iterdir() if p.is_file() and is_micrograph_file(p))
-
-
 def read_micrograph(path: str | Path) -> Micrograph:
     """Read a TIFF, PNG, JPEG or BMP micrograph.
 

@@ -27,7 +27,3 @@ def astm_grain_size_number(mean_intercept_mm: float) -> float:
     """ASTM E112 grain size number G from the mean lineal intercept ℓ in millimetres."""
     return float(-6.6457 * np.log10(mean_intercept_mm) - 3.298)
 
-
-def carbon_from_pearlite(pearlite_fraction: float) -> float:
-    """Lever-rule carbon content (weight %) of annealed plain hypoeutectoid steel (an estimate)."""
-    return 0.022 + 0.748 * pearlite_fraction
