@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from ..core.atomic import atomic_write_bytes, atomic_write_json
-from ..core.errors import LabelImageError
 from ..core.evaluation import evaluate_folders, pair_masks
 from ..core.metrics import EvaluationResult
 from ..core.plots import confusion_figure, per_class_figure, save_figure
@@ -51,8 +50,6 @@ def _fmt(value: float | None) -> str:
 
 def format_table(result: EvaluationResult) -> str:
     """The data-set metrics and per-class scores as a plain-text table."""
-    if result.labelled_pixels == 0:
-        raise LabelImageError("the true masks have no labelled pixel (all 0); nothing to evaluate")
     lines = [f"{len(result.images)} image(s), {result.labelled_pixels:,} labelled pixels", "",
              "GlobalAccuracy  MeanAccuracy  MeanIoU  WeightedIoU  MeanBFScore",
              f"{_fmt(result.global_accuracy):>14}  {_fmt(result.mean_accuracy):>12}  {_fmt(result.mean_iou):>7}  "

@@ -44,4 +44,7 @@ def evaluate_folders(pairs: list[tuple[Path, Path]], class_names: list[str] | No
     for pred_path, truth_path in pairs:
         prediction, truth = read_label_image(pred_path, zero_based), read_label_image(truth_path, zero_based)
         evaluator.add(prediction, truth, name=truth_path.stem, source=f"{pred_path} vs {truth_path}")
-    return evaluator.result()
+    result = evaluator.result()
+    if result.labelled_pixels == 0:
+        raise LabelImageError("the true masks have no labelled pixel (all 0); nothing to evaluate")
+    return result

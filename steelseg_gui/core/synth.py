@@ -19,11 +19,10 @@ from PIL import Image
 from scipy import ndimage
 
 from .atomic import atomic_write, atomic_write_json
-from .io import write_label_image
-from .progress import Job, Progress
-
 from .errors import SteelSegError
+from .io import write_label_image
 from .metallurgy import astm_grain_size_number, mean_lineal_intercept_px
+from .progress import Job, Progress
 
 FERRITE, PEARLITE = 1, 2
 LIGHT_RGB = np.array([0.96, 0.92, 0.93], np.float32)  # etched ferrite under white light
@@ -124,6 +123,8 @@ def _tessellate(rng, shape, cell_px: float, warp, amplitude: float) -> np.ndarra
 def _pearlite_mask(rng, grains: np.ndarray, fraction: float, ragged: np.ndarray) -> np.ndarray:
     """Whole cells become pearlite colonies until near ``fraction``; then the colony edges, made
     ragged by ``ragged`` (pixels), grow or shrink evenly to meet it to the pixel."""
+    if fraction <= 0:
+        return np.full(grains.shape, FERRITE, np.uint8)
     areas = np.bincount(grains.ravel())
     order = rng.permutation(np.flatnonzero(areas))
     cumulative = np.cumsum(areas[order])
@@ -133,8 +134,6 @@ def _pearlite_mask(rng, grains: np.ndarray, fraction: float, ragged: np.ndarray)
     pearlite = selected[grains]
     signed = (ndimage.distance_transform_edt(pearlite) - ndimage.distance_transform_edt(~pearlite)).astype(np.float32)
     signed += ragged + rng.uniform(0, 1e-3, signed.shape).astype(np.float32)  # noise also breaks ties
-    if fraction <= 0:
-        return np.full(grains.shape, FERRITE, np.uint8)
     threshold = np.quantile(signed, 1.0 - fraction)
     return np.where(signed >= threshold, PEARLITE, FERRITE).astype(np.uint8)
 
