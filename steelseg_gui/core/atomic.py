@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -44,3 +45,27 @@ def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
     """Atomically write ``obj`` as indented UTF-8 JSON."""
     text = json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_folder(path: str | os.PathLike, fill: Callable[[Path], Any]) -> Path:
+    """Call ``fill(folder)`` on a fresh temporary folder, then put it in place of ``path``.
+
+    If ``fill`` raises, ``path`` is left as it was. An existing ``path`` is replaced only after
+    the new folder is complete (it is moved aside first and removed once the new one is in place).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        fill(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    previous = None
+    if path.exists():
+        previous = path.with_name(f".{path.name}.old-{os.getpid()}")
+        os.replace(path, previous)
+    os.replace(staging, path)
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
+    return path

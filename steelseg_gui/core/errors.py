@@ -24,3 +24,7 @@ class ProjectError(SteelSegError):
 
 class ClassInUseError(ProjectError):
     """A class cannot be removed because saved scribbles or masks still use its label value."""
+
+
+class ModelError(SteelSegError):
+    """A saved model folder is missing, corrupt, of another kind, or unsafe to load."""

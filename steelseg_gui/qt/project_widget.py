@@ -1,4 +1,4 @@
-"""The "Project" dock widget: new/open project, add images, image list, class table, scribbles."""
+"""The SteelSeg dock widget: project, images, class table, scribbles, and the Propagate section."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ..core.io import MICROGRAPH_SUFFIXES
 from ..core.project import Project
 from .class_table_editor import ClassTableEditor
 from .errors import report_errors
+from .propagate_panel import PropagatePanel
 from .scribble_session import ScribbleSession
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class ProjectWidget(QWidget):
         self.project_label.setWordWrap(True)
         self.image_list = QListWidget()
         self.class_editor = ClassTableEditor()
+        self.propagate = PropagatePanel(self)
         self._build_layout()
 
         self.new_button.clicked.connect(self._on_new_clicked)
@@ -64,6 +66,7 @@ class ProjectWidget(QWidget):
         layout.addWidget(self.project_label)
         layout.addWidget(images, stretch=2)
         layout.addWidget(classes, stretch=1)
+        layout.addWidget(self.propagate)
 
     # ------------------------------------------------------------------ actions (testable)
     def new_project(self, folder: str | Path) -> None:
@@ -116,6 +119,7 @@ class ProjectWidget(QWidget):
         self.image_list.blockSignals(False)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self.propagate.shutdown()
         self._close_session()
         super().closeEvent(event)
 
@@ -123,10 +127,12 @@ class ProjectWidget(QWidget):
     def _set_project(self, project: Project | None) -> None:
         self._close_session()
         self.project = project
+        self.propagate.project_changed()
         self.add_button.setEnabled(project is not None)
         self.class_editor.set_project(project)
         if project is not None:
             self.session = ScribbleSession(self.viewer, project, window=self.window(), parent=self)
+            self.session.window_closing.connect(self.propagate.shutdown)
             self.project_label.setText(f"<b>{project.name}</b><br>{project.folder}")
         else:
             self.project_label.setText("No project open")
@@ -158,11 +164,13 @@ class ProjectWidget(QWidget):
             return
         with report_errors(self):
             self.session.show_image(current.data(Qt.ItemDataRole.UserRole))
+            self.propagate.image_changed()
         self.refresh_images()
 
     def _on_classes_changed(self) -> None:
         if self.session is not None:
             self.session.restyle()
+            self.propagate.preview.restyle(self.project.classes)
 
     def _on_class_selected(self, value: int) -> None:
         if self.session is not None and self.session.scribble_layer is not None:

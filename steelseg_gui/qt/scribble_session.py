@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from napari.utils.colormaps import DirectLabelColormap
-from qtpy.QtCore import QEvent, QObject, QTimer
+from qtpy.QtCore import QEvent, QObject, QTimer, Signal
 
 from ..core.classes import ClassTable
 from ..core.io import read_micrograph
@@ -38,7 +38,12 @@ def style_labels_layer(layer, classes: ClassTable) -> None:
 
 
 class ScribbleSession(QObject):
-    """The current image and scribble layers of a project in a napari viewer."""
+    """The current image and scribble layers of a project in a napari viewer.
+
+    ``window_closing`` is emitted when the napari window is about to close (after saving).
+    """
+
+    window_closing = Signal()
 
     def __init__(self, viewer, project: Project, window: QObject, parent: QObject | None = None):
         """``window`` is the top-level window whose closing must save the scribbles."""
@@ -100,6 +105,7 @@ class ScribbleSession(QObject):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.Close:
             self.save()
+            self.window_closing.emit()
         return False
 
     def _remove_layers(self) -> None:
