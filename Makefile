@@ -13,8 +13,13 @@ INSTALLED := $(VENV)/.installed
 demo: $(INSTALLED)
 	$(BIN)/steelseg demo --out demo_output
 
+# GUI test files run one process each: with PySide6 6.12 a garbage collection after many
+# napari viewers have lived in one process can abort the interpreter ("none_dealloc").
+PYTEST := xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m pytest -p no:cacheprovider
+
 test: system-deps-gui $(INSTALLED)
-	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m pytest -p no:cacheprovider
+	$(PYTEST) tests/core tests/qt
+	for file in tests/napari/test_*.py; do $(PYTEST) $$file || exit 1; done
 
 benchmarks: $(INSTALLED)
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done

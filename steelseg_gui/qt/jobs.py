@@ -93,8 +93,5 @@ class JobRunner(QObject):
         self.status.setText("cancelled")
 
     def _on_finished(self) -> None:
-        worker, self.worker = self.worker, None
-        if worker is not None:  # drop the worker's references to the widgets so they can be freed
-            for signal in (worker.yielded, worker.returned, worker.errored, worker.aborted, worker.finished):
-                signal.disconnect()
+        self.worker = None
         self.finished.emit()

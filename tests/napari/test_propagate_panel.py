@@ -57,8 +57,11 @@ def micrographs(tmp_path_factory):
     return out
 
 
-@pytest.fixture
-def widget(make_napari_viewer, tmp_path, micrographs):
+def open_widget(make_napari_viewer, tmp_path, micrographs) -> ProjectWidget:
+    """A docked SteelSeg widget with a new project of the three micrographs.
+
+    Not a fixture: napari's leak check runs before fixture values are released.
+    """
     viewer = make_napari_viewer()
     widget = ProjectWidget(viewer)
     viewer.window.add_dock_widget(widget, name="SteelSeg", area="right")
@@ -78,7 +81,8 @@ def paint_scribbles(layer, mask, seed=0):
     assert set(np.unique(layer.data)) == {0, 1, 2}
 
 
-def test_train_preview_and_apply_to_all(widget, micrographs, qtbot):
+def test_train_preview_and_apply_to_all(make_napari_viewer, tmp_path, micrographs, qtbot):
+    widget = open_widget(make_napari_viewer, tmp_path, micrographs)
     panel = widget.propagate
     paint_scribbles(widget.session.scribble_layer, micrographs[0][1])
     monitor = StallMonitor()
@@ -101,7 +105,8 @@ def test_train_preview_and_apply_to_all(widget, micrographs, qtbot):
     assert monitor.longest < MAX_STALL_S, f"event loop blocked for {monitor.longest * 1000:.0f} ms"
 
 
-def test_live_preview_refreshes_after_a_stroke(widget, micrographs, qtbot):
+def test_live_preview_refreshes_after_a_stroke(make_napari_viewer, tmp_path, micrographs, qtbot):
+    widget = open_widget(make_napari_viewer, tmp_path, micrographs)
     panel = widget.propagate
     panel.live_check.setChecked(True)
     monitor = StallMonitor()
@@ -118,7 +123,9 @@ def test_live_preview_refreshes_after_a_stroke(widget, micrographs, qtbot):
     assert monitor.longest < MAX_STALL_S, f"event loop blocked for {monitor.longest * 1000:.0f} ms"
 
 
-def test_reviewed_masks_are_kept_unless_the_user_says_so(widget, micrographs, qtbot, monkeypatch):
+def test_reviewed_masks_are_kept_unless_the_user_says_so(make_napari_viewer, tmp_path, micrographs, qtbot,
+                                                         monkeypatch):
+    widget = open_widget(make_napari_viewer, tmp_path, micrographs)
     panel = widget.propagate
     paint_scribbles(widget.session.scribble_layer, micrographs[0][1])
     reviewed = np.ones((150, 200), np.uint8)
@@ -135,7 +142,8 @@ def test_reviewed_masks_are_kept_unless_the_user_says_so(widget, micrographs, qt
     assert not panel.apply_to_all()
 
 
-def test_one_class_scribbles_show_an_error_and_keep_the_strokes(widget, qtbot):
+def test_one_class_scribbles_show_an_error_and_keep_the_strokes(make_napari_viewer, tmp_path, micrographs, qtbot):
+    widget = open_widget(make_napari_viewer, tmp_path, micrographs)
     panel = widget.propagate
     layer = widget.session.scribble_layer
     layer.brush_size = 5
@@ -148,7 +156,8 @@ def test_one_class_scribbles_show_an_error_and_keep_the_strokes(widget, qtbot):
     assert panel.train_button.isEnabled()
 
 
-def test_cancel_stops_training(widget, micrographs, qtbot):
+def test_cancel_stops_training(make_napari_viewer, tmp_path, micrographs, qtbot):
+    widget = open_widget(make_napari_viewer, tmp_path, micrographs)
     panel = widget.propagate
     paint_scribbles(widget.session.scribble_layer, micrographs[0][1])
     panel.trees.setValue(2000)
