@@ -31,6 +31,12 @@ def grey_png(tmp_path) -> Path:
     return path
 
 
+def small_synthetic(seed: int, width: int = 200, height: int = 150):
+    """A small synthetic ferrite-pearlite micrograph (0.5 µm/px, 12 µm grains) with its exact mask."""
+    from steelseg_gui.core.synth import SynthSpec, generate
+    return generate(SynthSpec(width=width, height=height, pixel_size_um=0.5, grain_size_um=12, seed=seed))
+
+
 def write_png(path: Path, data: np.ndarray) -> Path:
     Image.fromarray(data).save(path)
     return path

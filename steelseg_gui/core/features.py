@@ -189,12 +189,8 @@ def strip_count(height: int, spec: FeatureSpec) -> int:
 
 def feature_strips(image: np.ndarray, spec: FeatureSpec) -> Iterator[StripFeatures]:
     """Features of ``image`` (float32 ``(H, W, C)`` in [0, 1], C = 1 or 3), strip by strip, top to bottom."""
-    height = image.shape[0]
-    strip_rows = strip_height(spec)
-    for start in range(0, height, strip_rows):
-        stop = min(height, start + strip_rows)
-        origin = max(0, start - spec.halo_px)
-        yield _strip_features(image, spec, start, stop, origin, min(height, stop + spec.halo_px))
+    for start in range(0, image.shape[0], strip_height(spec)):
+        yield _strip_at(image, spec, start)
 
 
 def features_at(image: np.ndarray, spec: FeatureSpec, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -203,12 +199,17 @@ def features_at(image: np.ndarray, spec: FeatureSpec, rows: np.ndarray, cols: np
     out = np.empty((rows.size, spec.count(image.shape[2])), np.float32)
     strip_rows = strip_height(spec)
     for start in np.unique(rows // strip_rows * strip_rows):
-        stop = min(image.shape[0], int(start) + strip_rows)
-        inside = np.flatnonzero((rows >= start) & (rows < stop))
-        origin = max(0, int(start) - spec.halo_px)
-        strip = _strip_features(image, spec, int(start), stop, origin, min(image.shape[0], stop + spec.halo_px))
+        strip = _strip_at(image, spec, int(start))
+        inside = np.flatnonzero((rows >= strip.start) & (rows < strip.stop))
         out[inside] = strip.sample(rows[inside], cols[inside])
     return out
+
+
+def _strip_at(image: np.ndarray, spec: FeatureSpec, start: int) -> StripFeatures:
+    """The strip of rows ``[start, start + strip_height)``, computed with its halo."""
+    height = image.shape[0]
+    stop = min(height, start + strip_height(spec))
+    return _strip_features(image, spec, start, stop, max(0, start - spec.halo_px), min(height, stop + spec.halo_px))
 
 
 def dense_features(image: np.ndarray, spec: FeatureSpec) -> np.ndarray:

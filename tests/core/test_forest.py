@@ -12,7 +12,7 @@ from steelseg_gui.core.forest import ScribbledImage, ScribbleError, train_forest
 from steelseg_gui.core.io import to_float01
 from steelseg_gui.core.progress import Progress, run_job
 from steelseg_gui.core.scribble_sim import simulate_scribbles
-from steelseg_gui.core.synth import SynthSpec, generate
+from tests.conftest import small_synthetic
 
 TREES = 30
 
@@ -22,7 +22,7 @@ def synthetic():
     """Two small synthetic ferrite-pearlite micrographs with their masks and simulated scribbles."""
     out = []
     for seed in (1, 2):
-        synth = generate(SynthSpec(width=240, height=180, pixel_size_um=0.5, grain_size_um=12, seed=seed))
+        synth = small_synthetic(seed, 240, 180)
         scribbles = simulate_scribbles(synth.mask, coverage=0.02, seed=seed)
         out.append((to_float01(synth.image), synth.mask, scribbles))
     return out

@@ -16,7 +16,8 @@ from steelseg_gui.core.forest_io import CONFIG_FILE, FOREST_FILE, load_forest, s
 from steelseg_gui.core.io import to_float01
 from steelseg_gui.core.progress import run_job
 from steelseg_gui.core.scribble_sim import simulate_scribbles
-from steelseg_gui.core.synth import SynthSpec, generate
+
+from tests.conftest import small_synthetic
 
 
 class NotAForest:
@@ -28,7 +29,7 @@ class NotAForest:
 
 @pytest.fixture(scope="module")
 def image_and_forest():
-    synth = generate(SynthSpec(width=160, height=120, pixel_size_um=0.5, grain_size_um=12, seed=3))
+    synth = small_synthetic(3, 160, 120)
     image = to_float01(synth.image)
     scribbles = simulate_scribbles(synth.mask, coverage=0.02)
     classes = ClassTable.from_names(["ferrite", "pearlite"])

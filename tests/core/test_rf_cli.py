@@ -10,8 +10,7 @@ from steelseg_gui.cli import main
 from steelseg_gui.core.io import read_label_image, write_label_image
 from steelseg_gui.core.project import Project
 from steelseg_gui.core.scribble_sim import simulate_scribbles
-from steelseg_gui.core.synth import SynthSpec, generate
-from tests.conftest import write_png
+from tests.conftest import small_synthetic, write_png
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +19,7 @@ def scribbled(tmp_path_factory):
     folder = tmp_path_factory.mktemp("rf")
     files = []
     for seed in (1, 2, 3):
-        synth = generate(SynthSpec(width=200, height=150, pixel_size_um=0.5, grain_size_um=12, seed=seed))
+        synth = small_synthetic(seed)
         image = write_png(folder / f"img{seed}.png", synth.image)
         scribbles = write_label_image(folder / f"img{seed}_scr.png", simulate_scribbles(synth.mask, 0.02, seed))
         files.append((image, scribbles, synth.mask))

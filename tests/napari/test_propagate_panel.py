@@ -19,9 +19,8 @@ from steelseg_gui.core.forest import ScribbledImage, train_forest
 from steelseg_gui.core.progress import run_job
 from steelseg_gui.core.project import Project
 from steelseg_gui.core.scribble_sim import simulate_scribbles
-from steelseg_gui.core.synth import SynthSpec, generate
 from steelseg_gui.qt.project_widget import ProjectWidget
-from tests.conftest import write_png
+from tests.conftest import small_synthetic, write_png
 
 MAX_STALL_S = 0.2
 TREES = 30
@@ -49,7 +48,7 @@ def micrographs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("micrographs")
     out = []
     for seed in (1, 2, 3):
-        synth = generate(SynthSpec(width=200, height=150, pixel_size_um=0.5, grain_size_um=12, seed=seed))
+        synth = small_synthetic(seed)
         out.append((write_png(folder / f"m{seed}.png", synth.image), synth.mask))
     image = synth.image.astype(np.float32)[..., :3] / 255
     run_job(train_forest([ScribbledImage("warm-up", image, simulate_scribbles(synth.mask, 0.02))],
