@@ -128,8 +128,8 @@ def _plan(spec: FeatureSpec, channels: int) -> tuple[list[str], list[tuple[str, 
 class StripFeatures:
     """Feature maps of one strip: rows ``[start, stop)`` of the image, computed with a halo.
 
-    ``levels`` maps a pyramid level to ``(factor, map indices, maps)``: a tuple of ``M`` float32
-    ``(h, w)`` arrays at 1/factor resolution whose row 0 lies at image row ``origin``.
+    ``levels`` maps a pyramid level to ``(factor, map indices, maps)``: maps is a float32 array
+    ``(M, h, w)`` at 1/factor resolution whose row 0 lies at image row ``origin``.
     """
 
     start: int
@@ -137,7 +137,7 @@ class StripFeatures:
     origin: int
     spec: FeatureSpec
     channels: int
-    levels: dict[int, tuple[int, list[int], tuple[np.ndarray, ...]]] = field(default_factory=dict)
+    levels: dict[int, tuple[int, list[int], np.ndarray]] = field(default_factory=dict)
 
     def sample(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Features ``(N, F)`` float32 at image pixels ``(rows[i], cols[i])`` inside this strip's halo."""
@@ -158,8 +158,7 @@ class StripFeatures:
 
 @njit(parallel=True, cache=True, nogil=True)
 def _sample_bilinear(stack, rows, cols, factor, out, indices):  # pragma: no cover - compiled
-    maps = len(stack)
-    height, width = stack[0].shape
+    maps, height, width = stack.shape
     for i in prange(rows.size):
         u = (rows[i] + 0.5) / factor - 0.5
         v = (cols[i] + 0.5) / factor - 0.5
@@ -170,9 +169,8 @@ def _sample_bilinear(stack, rows, cols, factor, out, indices):  # pragma: no cov
         r1 = min(r0 + 1, height - 1)
         c1 = min(c0 + 1, width - 1)
         for k in range(maps):
-            image = stack[k]
-            top = (1.0 - wc) * image[r0, c0] + wc * image[r0, c1]
-            bottom = (1.0 - wc) * image[r1, c0] + wc * image[r1, c1]
+            top = (1.0 - wc) * stack[k, r0, c0] + wc * stack[k, r0, c1]
+            bottom = (1.0 - wc) * stack[k, r1, c0] + wc * stack[k, r1, c1]
             out[i, indices[k]] = (1.0 - wr) * top + wr * bottom
 
 
@@ -241,7 +239,7 @@ def _strip_features(image: np.ndarray, spec: FeatureSpec, start: int, stop: int,
         by_level.setdefault(level, {}).update(_membrane_maps(pyramid.grey(level), spec, level))
     for level, named in by_level.items():
         names = [n for n in maps if n in named]
-        stack = tuple(np.ascontiguousarray(named[n], np.float32) for n in names)
+        stack = np.stack([named.pop(n) for n in names]).astype(np.float32, copy=False)
         result.levels[level] = (2 ** level, [maps.index(n) for n in names], stack)
     return result
 
