@@ -203,9 +203,12 @@ def peak_memory_mb(forest, image_u8: np.ndarray) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         save_forest(forest, Path(tmp) / "model")
         Image.fromarray(image_u8).save(Path(tmp) / "big.png")
-        script = ("import resource, sys; from steelseg_gui.cli import main; "
+        # VmHWM, not ru_maxrss: on Linux ru_maxrss survives fork and exec, so a child started by this
+        # (large) benchmark process would report the benchmark's own peak.
+        script = ("import sys; from steelseg_gui.cli import main; "
                   "code = main(['rf', 'apply', '--model', sys.argv[1], '--out', sys.argv[2], sys.argv[3]]); "
-                  "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+                  "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]; "
+                  "print(int(hwm.split()[1]) / 1024)")
         cold_cache = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tmp) / "numba_cache"))
         runs = [subprocess.run([sys.executable, "-c", script, str(Path(tmp) / "model"), str(Path(tmp) / "out"),
                                 str(Path(tmp) / "big.png")], check=True, capture_output=True, text=True, env=cold_cache)
