@@ -1,5 +1,5 @@
 """One module per ``steelseg`` sub-command; each has ``register(subparsers)``."""
 
-from . import demo, evaluate, info, project, rf, synth
+from . import demo, evaluate, info, models, project, rf, synth, train
 
-COMMAND_MODULES = (project, info, rf, evaluate, synth, demo)
+COMMAND_MODULES = (project, info, rf, train, models, evaluate, synth, demo)

@@ -21,6 +21,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from .classes import ClassTable
 from .errors import LabelImageError, MicrographError
 from .features import FeatureSpec, features_at
+from .model_folder import data_fingerprint
 from .progress import Job, Progress
 from .propagation import Propagation, predict_exact, predict_fast
 from .tree_eval import FlatForest
@@ -126,20 +127,10 @@ def train_forest(items: list[ScribbledImage], classes: ClassTable, spec: Feature
     values, counts = np.unique(y, return_counts=True)
     summary = {"images": [item.name for item in items], "trees": trees, "seed": seed,
                "samples_per_class": {classes.name_of(int(v)): int(n) for v, n in zip(values, counts)},
-               "features": spec.count(items[0].image.shape[2]), "data_fingerprint": data_fingerprint(items),
+               "features": spec.count(items[0].image.shape[2]), "data_fingerprint": data_fingerprint(a for item in items for a in (item.image, item.scribbles)),
                "seconds": round(time.perf_counter() - started, 2)}
     yield Progress(steps, steps, "forest trained")
     return PixelForest(estimator, spec, classes, int(items[0].image.shape[2]), summary)
-
-
-def data_fingerprint(items: list[ScribbledImage]) -> str:
-    """SHA-256 of the training images and scribbles: equal fingerprints mean equal training data."""
-    digest = hashlib.sha256()
-    for item in items:
-        for array in (item.image, item.scribbles):
-            digest.update(str((array.shape, array.dtype.str)).encode())
-            digest.update(np.ascontiguousarray(array).tobytes())
-    return digest.hexdigest()
 
 
 def _check_training_set(items: list[ScribbledImage], classes: ClassTable) -> None:

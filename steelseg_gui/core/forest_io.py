@@ -7,25 +7,21 @@ spec, input channels, normalisation), how it was trained and with which versions
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import numpy as np
 import skops.io as skops_io
 import sklearn
 from sklearn.ensemble import RandomForestClassifier
 
-from .. import __version__
 from .atomic import atomic_folder, atomic_write_json
 from .classes import ClassTable
 from .errors import ModelError, SteelSegError
 from .features import FeatureSpec
 from .forest import PixelForest
+from .model_folder import CONFIG_FILE, FORMAT_VERSION, base_versions, read_model_config
 
-CONFIG_FILE = "config.json"
 FOREST_FILE = "forest.skops"
 KIND = "random-forest"
-FORMAT_VERSION = 1
 NORMALISATION = "integer images divided by their dtype maximum; float images in [0, 1] kept"
 # The only type in a fitted RandomForestClassifier that skops does not trust by default.
 ALLOWED_UNTRUSTED_TYPES = ("sklearn.tree._tree.Tree",)
@@ -40,8 +36,7 @@ def forest_config(forest: PixelForest, pixel_size_um: float | None = None) -> di
             "feature_names": forest.spec.feature_names(forest.channels),
             "normalisation": NORMALISATION, "pixel_size_um": pixel_size_um,
             "training": forest.summary, "data_fingerprint": forest.summary.get("data_fingerprint"),
-            "versions": {"steelseg": __version__, "scikit-learn": sklearn.__version__,
-                         "numpy": np.__version__, "skops": skops_version()}}
+            "versions": {**base_versions(), "scikit-learn": sklearn.__version__, "skops": skops_version()}}
 
 
 def save_forest(forest: PixelForest, folder: str | Path, pixel_size_um: float | None = None) -> Path:
@@ -50,26 +45,6 @@ def save_forest(forest: PixelForest, folder: str | Path, pixel_size_um: float | 
         skops_io.dump(forest.estimator, staging / FOREST_FILE)
         atomic_write_json(staging / CONFIG_FILE, forest_config(forest, pixel_size_um))
     return atomic_folder(folder, fill)
-
-
-def read_model_config(folder: str | Path) -> dict:
-    """``config.json`` of a model folder, with a clear error when there is none or it is not JSON."""
-    folder = Path(folder)
-    path = folder / CONFIG_FILE
-    if not folder.is_dir():
-        raise ModelError(f"{folder}: model folder not found")
-    if not path.is_file():
-        raise ModelError(f"{folder}: not a SteelSeg model folder (no {CONFIG_FILE})")
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{path}: not valid JSON ({exc}); the model folder is damaged") from exc
-    if not isinstance(config, dict) or config.get("format") != "steelseg-model":
-        raise ModelError(f"{path}: not a SteelSeg model configuration")
-    if int(config.get("format_version", 0)) > FORMAT_VERSION:
-        raise ModelError(f"{path}: written by a newer SteelSeg (model format {config.get('format_version')}); "
-                         "update SteelSeg")
-    return config
 
 
 def load_forest(folder: str | Path) -> PixelForest:

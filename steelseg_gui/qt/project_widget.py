@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING
 from qtpy.QtCore import Qt
 from qtpy.QtGui import QColor
 from qtpy.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                            QPushButton, QVBoxLayout, QWidget)
+                            QPushButton, QTabWidget, QVBoxLayout, QWidget)
 
 from ..core.io import MICROGRAPH_SUFFIXES
 from ..core.project import Project
 from .class_table_editor import ClassTableEditor
 from .errors import report_errors
 from .propagate_panel import PropagatePanel
+from .train_panel import TrainPanel
 from .scribble_session import ScribbleSession
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ class ProjectWidget(QWidget):
         self.image_list = QListWidget()
         self.class_editor = ClassTableEditor()
         self.propagate = PropagatePanel(self)
+        self.training = TrainPanel(self)
         self._build_layout()
 
         self.new_button.clicked.connect(self._on_new_clicked)
@@ -66,7 +68,10 @@ class ProjectWidget(QWidget):
         layout.addWidget(self.project_label)
         layout.addWidget(images, stretch=2)
         layout.addWidget(classes, stretch=1)
-        layout.addWidget(self.propagate)
+        steps = QTabWidget()
+        steps.addTab(self.propagate, "Propagate")
+        steps.addTab(self.training, "Train")
+        layout.addWidget(steps, stretch=3)
 
     # ------------------------------------------------------------------ actions (testable)
     def new_project(self, folder: str | Path) -> None:
@@ -120,6 +125,7 @@ class ProjectWidget(QWidget):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.propagate.shutdown()
+        self.training.shutdown()
         self._close_session()
         super().closeEvent(event)
 
@@ -128,11 +134,13 @@ class ProjectWidget(QWidget):
         self._close_session()
         self.project = project
         self.propagate.project_changed()
+        self.training.project_changed()
         self.add_button.setEnabled(project is not None)
         self.class_editor.set_project(project)
         if project is not None:
             self.session = ScribbleSession(self.viewer, project, window=self.window(), parent=self)
             self.session.window_closing.connect(self.propagate.shutdown)
+            self.session.window_closing.connect(self.training.shutdown)
             self.project_label.setText(f"<b>{project.name}</b><br>{project.folder}")
         else:
             self.project_label.setText("No project open")

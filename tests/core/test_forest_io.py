@@ -12,7 +12,8 @@ from steelseg_gui.core.atomic import atomic_folder
 from steelseg_gui.core.classes import ClassTable
 from steelseg_gui.core.errors import ModelError
 from steelseg_gui.core.forest import ScribbledImage, train_forest
-from steelseg_gui.core.forest_io import CONFIG_FILE, FOREST_FILE, load_forest, save_forest
+from steelseg_gui.core.forest_io import FOREST_FILE, load_forest, save_forest
+from steelseg_gui.core.model_folder import CONFIG_FILE
 from steelseg_gui.core.io import to_float01
 from steelseg_gui.core.progress import run_job
 from steelseg_gui.core.scribble_sim import simulate_scribbles

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 import pytest
-from qtpy.QtCore import Qt, QTimer
+from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QMessageBox
 
 from steelseg_gui.core.classes import ClassTable
@@ -21,26 +21,10 @@ from steelseg_gui.core.project import Project
 from steelseg_gui.core.scribble_sim import simulate_scribbles
 from steelseg_gui.qt.project_widget import ProjectWidget
 from tests.conftest import small_synthetic, write_png
+from tests.napari.stall import StallMonitor
 
 MAX_STALL_S = 0.2
 TREES = 30
-
-
-class StallMonitor:
-    """Longest gap between ticks of a 10 ms QTimer: how long the event loop was blocked."""
-
-    def __init__(self):
-        self.longest = 0.0
-        self._last = time.perf_counter()
-        self.timer = QTimer()
-        self.timer.setInterval(10)
-        self.timer.timeout.connect(self._tick)
-        self.timer.start()
-
-    def _tick(self):
-        now = time.perf_counter()
-        self.longest = max(self.longest, now - self._last)
-        self._last = now
 
 
 @pytest.fixture(scope="module")
