@@ -47,7 +47,7 @@ class TrainSettings:
     class_weighting: str = "median"
     device: str = "auto"
     seed: int = 0
-    mixed_precision: bool = True
+    mixed_precision: bool = True   # see mixed_precision_dtype
     encoder_weights: str | None = None
 
 
@@ -85,6 +85,16 @@ def choose_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
+def mixed_precision_dtype(device: torch.device) -> torch.dtype | None:
+    """float16 on CUDA (with loss scaling); bfloat16 on CPUs with native bfloat16 convolutions
+    (AVX512-BF16, AMX: about twice as fast); none elsewhere. Weights and the loss stay float32."""
+    if device.type == "cuda":
+        return torch.float16
+    if device.type == "cpu" and torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        return torch.bfloat16
+    return None
+
+
 class _Run:
     """Everything one training run holds: data, network, optimiser, bookkeeping."""
 
@@ -104,8 +114,8 @@ class _Run:
         self.loss = nn.CrossEntropyLoss(weight=torch.as_tensor(weights, device=self.device), ignore_index=IGNORE)
         self.optimiser = torch.optim.Adam(self.network.parameters(), lr=settings.learning_rate,
                                           weight_decay=settings.weight_decay)
-        self.amp = settings.mixed_precision and self.device.type == "cuda"
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        self.amp_dtype = mixed_precision_dtype(self.device) if settings.mixed_precision else None
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         self.fingerprint = data_fingerprint(a for item in items for a in (item.image, item.mask))
         self.history: list[dict] = []
         self.epoch = 0
@@ -117,12 +127,15 @@ class _Run:
         """A report of the batches done so far, with ``message`` and the history."""
         return TrainProgress(self.done, self.total, message, self.epoch, tuple(self.history))
 
+    def autocast(self) -> torch.autocast:
+        return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None)
+
     def step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
         """One optimiser step on a batch; returns its loss and confusion counts."""
         self.network.train()
         inputs, target = torch.from_numpy(x).to(self.device), torch.from_numpy(y).to(self.device)
         self.optimiser.zero_grad(set_to_none=True)
-        with torch.autocast(self.device.type, enabled=self.amp):
+        with self.autocast():
             scores = self.network(inputs)
             loss = self.loss(scores.float(), target)
         self.scaler.scale(loss).backward()
@@ -138,7 +151,7 @@ class _Run:
         total, weight, confusion = 0.0, 0, np.zeros((len(self.classes),) * 2, np.int64)
         for start in range(0, len(refs), size):
             x, y = self.batches.batch(refs[start:start + size])
-            with torch.autocast(self.device.type, enabled=self.amp):
+            with self.autocast():
                 scores = self.network(torch.from_numpy(x).to(self.device)).float()
             labelled = int((y != IGNORE).sum())
             if labelled:
