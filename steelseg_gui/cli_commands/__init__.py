@@ -1,5 +1,5 @@
 """One module per ``steelseg`` sub-command; each has ``register(subparsers)``."""
 
-from . import demo, evaluate, info, models, project, rf, synth, train
+from . import demo, evaluate, info, models, project, report, rf, segment, synth, train
 
-COMMAND_MODULES = (project, info, rf, train, models, evaluate, synth, demo)
+COMMAND_MODULES = (project, info, rf, train, segment, models, evaluate, report, synth, demo)

@@ -92,16 +92,17 @@ def pad_to_tile(item: LabelledImage, tile: int) -> LabelledImage:
     return LabelledImage(item.name, image, np.pad(item.mask, ((0, rows), (0, cols))))
 
 
-def grid_origins(height: int, width: int, tile: int, cover: bool = True) -> list[tuple[int, int]]:
+def grid_origins(height: int, width: int, tile: int, cover: bool = True, overlap_px: int = 0) -> list[tuple[int, int]]:
     """Top-left corners (px) of the tile grid of a ``height × width`` image (at least tile × tile).
 
     ``cover=False`` is the seed paper's grid: ``floor(H/T) × floor(W/T)`` tiles from the corner.
-    ``cover=True`` spreads ``ceil`` tiles evenly so that they reach every pixel (tiles may overlap).
+    ``cover=True`` spreads tiles evenly so that they reach every pixel, neighbours overlapping by at
+    least ``overlap_px``.
     """
     def starts(size: int) -> list[int]:
         if not cover:
             return [k * tile for k in range(size // tile)]
-        count = -(-size // tile)
+        count = 1 if size <= tile else 1 + -(-(size - tile) // (tile - overlap_px))
         return [0] if count == 1 else [round(k * (size - tile) / (count - 1)) for k in range(count)]
     return [(r, c) for r in starts(height) for c in starts(width)]
 

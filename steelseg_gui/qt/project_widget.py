@@ -1,4 +1,5 @@
-"""The SteelSeg dock widget: project, images, class table, scribbles, and the Propagate section."""
+"""The SteelSeg dock widget: project, images, class table, scribbles, and the Propagate, Train and
+Segment & review sections."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..core.project import Project
 from .class_table_editor import ClassTableEditor
 from .errors import report_errors
 from .propagate_panel import PropagatePanel
+from .review_panel import ReviewPanel
 from .train_panel import TrainPanel
 from .scribble_session import ScribbleSession
 
@@ -44,6 +46,9 @@ class ProjectWidget(QWidget):
         self.class_editor = ClassTableEditor()
         self.propagate = PropagatePanel(self)
         self.training = TrainPanel(self)
+        self.review = ReviewPanel(self)
+        self.image_order: list[str] | None = None
+        self.training.model_saved.connect(self.review.refresh_models)
         self._build_layout()
 
         self.new_button.clicked.connect(self._on_new_clicked)
@@ -71,6 +76,7 @@ class ProjectWidget(QWidget):
         steps = QTabWidget()
         steps.addTab(self.propagate, "Propagate")
         steps.addTab(self.training, "Train")
+        steps.addTab(self.review, "Segment && review")
         layout.addWidget(steps, stretch=3)
 
     # ------------------------------------------------------------------ actions (testable)
@@ -112,7 +118,7 @@ class ProjectWidget(QWidget):
         self.image_list.blockSignals(True)
         self.image_list.clear()
         missing = {e.id for e in self.project.missing} if self.project else set()
-        for entry in self.project.images if self.project else []:
+        for entry in self._ordered_images():
             label = f"{entry.id}  —  {entry.status}" + ("  (missing)" if entry.id in missing else "")
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, entry.id)
@@ -126,6 +132,7 @@ class ProjectWidget(QWidget):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self.propagate.shutdown()
         self.training.shutdown()
+        self.review.shutdown()
         self._close_session()
         super().closeEvent(event)
 
@@ -135,12 +142,15 @@ class ProjectWidget(QWidget):
         self.project = project
         self.propagate.project_changed()
         self.training.project_changed()
+        self.image_order = None
+        self.review.project_changed()
         self.add_button.setEnabled(project is not None)
         self.class_editor.set_project(project)
         if project is not None:
             self.session = ScribbleSession(self.viewer, project, window=self.window(), parent=self)
             self.session.window_closing.connect(self.propagate.shutdown)
             self.session.window_closing.connect(self.training.shutdown)
+            self.session.window_closing.connect(self.review.shutdown)
             self.project_label.setText(f"<b>{project.name}</b><br>{project.folder}")
         else:
             self.project_label.setText("No project open")
@@ -156,6 +166,14 @@ class ProjectWidget(QWidget):
         folder = QFileDialog.getExistingDirectory(self, "Folder for the new project")
         if folder:
             self.new_project(folder)
+
+    def _ordered_images(self) -> list:
+        """The project's images, in ``image_order`` when one is set (e.g. most uncertain first)."""
+        images = list(self.project.images) if self.project else []
+        if self.image_order:
+            rank = {image_id: k for k, image_id in enumerate(self.image_order)}
+            images.sort(key=lambda e: rank.get(e.id, len(rank)))
+        return images
 
     def _on_open_clicked(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Project folder")
@@ -173,6 +191,7 @@ class ProjectWidget(QWidget):
         with report_errors(self):
             self.session.show_image(current.data(Qt.ItemDataRole.UserRole))
             self.propagate.image_changed()
+            self.review.image_changed()
         self.refresh_images()
 
     def _on_classes_changed(self) -> None:

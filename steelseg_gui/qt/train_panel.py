@@ -13,7 +13,7 @@ from datetime import datetime
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from napari.utils.notifications import show_error, show_info
-from qtpy.QtCore import Qt, QTimer
+from qtpy.QtCore import Qt, QTimer, Signal
 from qtpy.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget,
                             QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QVBoxLayout)
 
@@ -31,6 +31,8 @@ DEFAULT_CHECKED = ("deeplabv3plus-mobilenetv2",)
 class TrainPanel(QGroupBox):
     """Queue networks, start training in a child process, follow it, cancel it. ``host`` is the
     :class:`ProjectWidget` (for the open project)."""
+
+    model_saved = Signal(str)
 
     def __init__(self, host):
         super().__init__("Train")
@@ -192,6 +194,7 @@ class TrainPanel(QGroupBox):
         show_info(f"{architecture}: training {stopped}" + (f", validation mean IoU {iou:.3f}" if iou else ""))
         self.status.setText(f"{architecture}: training {stopped}; model saved in {folder}")
         self.refresh_models()
+        self.model_saved.emit(folder)
 
     def _on_error(self, message: str) -> None:
         self._show_error(message)
