@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test system-deps-base system-deps-gui benchmarks clean
+.PHONY: demo test system-deps-base system-deps-gui benchmarks default-model clean
 
 demo: $(INSTALLED)
 	$(BIN)/steelseg demo --out demo_output
@@ -23,6 +23,10 @@ test: system-deps-gui $(INSTALLED)
 
 benchmarks: $(INSTALLED)
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+# Retrains the bundled default model (resources/models/ferrite-pearlite) with steelseg train.
+default-model: $(INSTALLED)
+	$(BIN)/python scripts/make_default_model.py
 
 system-deps-base:
 	bash scripts/system-deps.sh base

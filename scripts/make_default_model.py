@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import shutil
 import sys
@@ -49,7 +50,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=20)
     args = parser.parse_args()
     write_data(args.images)
-    out = default_model_dir()
+    out = Path(os.path.relpath(default_model_dir()))
     command = ["train", "--images", str(DATA / "images"), "--masks", str(DATA / "masks"),
                "--classes", "ferrite,pearlite", "--arch", "deeplabv3plus-mobilenetv2", "--out", str(out),
                "--epochs", str(args.epochs), "--batch-size", "8", "--tile", "224", "--seed", "0"]

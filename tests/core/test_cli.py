@@ -64,9 +64,17 @@ def test_installed_command_prints_no_traceback(tmp_path):
     assert "Traceback" not in result.stderr and "fake.tif: not a readable TIFF" in result.stderr
 
 
-def test_demo_builds_projects_from_bundled_samples(tmp_path, capsys):
+def test_demo_runs_the_whole_pipeline_on_bundled_samples(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
     optical = Project.open(tmp_path / "demo" / "optical")
     uhcs = Project.open(tmp_path / "demo" / "uhcs")
-    assert len(optical.images) == 4 and len(uhcs.images) == 3
-    assert uhcs.status_counts()["reviewed"] == 3 and uhcs.load_mask(uhcs.images[0].id).min() >= 1
+    assert len(optical.images) == 4 and optical.status_counts()["auto"] == 4
+    assert len(uhcs.images) == 3 and uhcs.status_counts()["reviewed"] == 3
+    assert (uhcs.folder / "models" / "forest" / "forest.skops").is_file()
+    rows = (tmp_path / "demo" / "optical_segmentation" / "phase_fractions.csv").read_text().splitlines()
+    assert len(rows) == 5
+    for name in ("report_uhcs.html", "report_optical.html"):
+        page = (tmp_path / "demo" / name).read_text(encoding="utf-8")
+        assert "<table class='fractions'>" in page and "data:image/png;base64," in page
+    assert "<table class='metrics'>" in (tmp_path / "demo" / "report_uhcs.html").read_text(encoding="utf-8")
+    assert "report_optical.html" in capsys.readouterr().out
