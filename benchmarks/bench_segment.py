@@ -114,7 +114,7 @@ def optical_fractions(device: torch.device) -> None:
     model = load_net(resolve_model("default"), device)
     print("\n== default model on the real optical SAE images (no hand-drawn masks) ==")
     print(f"{'image':<28}{'pearlite fraction':>18}{'lever-rule range':>20}")
-    for path in sorted(DATA.glob("*.png")):
+    for path in sorted((DATA / "images").glob("*.png")):
         labels = run_job(NetSegmenter(model).segment(to_float01(read_micrograph(path).data))).labels
         low, high = LEVER_RULE[path.stem.split("_")[0]]
         fraction = float(np.mean(labels == 2))
