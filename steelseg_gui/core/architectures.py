@@ -15,7 +15,8 @@ Names:
   ``fpn-efficientnet-b0``...). H and W must be multiples of 32 (16 for DeepLabV3+).
 
 No weights are downloaded: encoders start random unless a local weights file is given
-(:func:`load_encoder_weights`).
+(:func:`load_encoder_weights`). segmentation-models-pytorch is imported with this module on
+purpose: imported for the first time from a GUI worker thread, it crashed in triton's start-up.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import segmentation_models_pytorch as smp
 import torch
+from segmentation_models_pytorch.encoders import encoders
 from torch import nn
 
 from .errors import ModelError, SteelSegError
@@ -57,13 +60,10 @@ def build_network(name: str, in_channels: int, classes: int) -> nn.Module:
     if name == "segnet-vgg16":
         return SegNetVGG16(in_channels, classes)
     arch, encoder = _smp_pair(name)
-    import segmentation_models_pytorch as smp
     return smp.create_model(arch, encoder_name=encoder, encoder_weights=None, in_channels=in_channels, classes=classes)
 
 
 def _smp_pair(name: str) -> tuple[str, str]:
-    import segmentation_models_pytorch as smp
-    from segmentation_models_pytorch.encoders import encoders
     if name in SEED_PAPER_SMP:
         return SEED_PAPER_SMP[name]
     arch, _, encoder = name.partition("-")

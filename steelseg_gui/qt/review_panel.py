@@ -86,6 +86,7 @@ class ReviewPanel(QGroupBox):
         grid.addWidget(self.progress, 4, 0, 1, 3)
         grid.addWidget(self.status, 5, 0, 1, 3)
         grid.addWidget(self.fractions, 6, 0, 1, 3)
+        grid.setRowStretch(7, 1)
 
     # ------------------------------------------------------------------ actions (testable)
     def refresh_models(self, _saved_folder: str | None = None) -> None:
