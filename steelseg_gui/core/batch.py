@@ -77,7 +77,7 @@ def segment_file(model: str, path: str, out: str, options: BatchOptions) -> dict
         record.update(_measurements(result.labels, segmenter.classes, pixel_size))
     except SteelSegError as exc:
         record["error"] = str(exc)
-    except (OSError, ValueError, MemoryError) as exc:
+    except (OSError, ValueError, RuntimeError, MemoryError) as exc:   # one image's failure, not the batch's
         record["error"] = f"{Path(path).name}: {type(exc).__name__}: {exc}"
     atomic_write_json(Path(out) / RECORDS / f"{record['name']}.json", record)
     return record
