@@ -37,6 +37,8 @@ def register(commands) -> None:
     train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
     train.add_argument("--full-precision", action="store_true", help="train in float32 only (by default float16 "
                        "on CUDA and bfloat16 on CPUs that compute it natively, weights kept in float32)")
+    train.add_argument("--colour-jitter", action="store_true", help="also vary gamma, contrast, brightness and "
+                       "colour balance of training tiles, for images from other microscopes and etches")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--resume", metavar="CKPT", help="checkpoint.pt of an earlier run to continue")
     train.add_argument("--encoder-weights", metavar="FILE", help="local pretrained encoder weights "
@@ -50,7 +52,8 @@ def run_train(args) -> int:
     from ..core.tiles import TileSplitWarning, check_labelled, plan_tiles
     settings = TrainSettings(args.arch, args.epochs, args.batch_size, args.lr, args.weight_decay, args.patience,
                              args.validate_every, args.tile, args.class_weights, args.device, args.seed,
-                             mixed_precision=not args.full_precision, encoder_weights=args.encoder_weights)
+                             mixed_precision=not args.full_precision, encoder_weights=args.encoder_weights,
+                             colour_jitter=args.colour_jitter)
     check_settings(settings)
     items, classes = _training_data(args)
     check_labelled(items, classes)

@@ -49,6 +49,7 @@ class TrainSettings:
     seed: int = 0
     mixed_precision: bool = True   # see mixed_precision_dtype
     encoder_weights: str | None = None
+    colour_jitter: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class _Run:
         train_items = [items[k] for k in sorted({ref.image for ref in plan.parts["train"]})]
         self.mean, self.std = channel_statistics(train_items)
         self.channels = items[0].image.shape[2]
-        self.batches = TileBatches(items, classes, settings.tile, self.mean, self.std)
+        self.batches = TileBatches(items, classes, settings.tile, self.mean, self.std, settings.colour_jitter)
         self.device = choose_device(settings.device)
         torch.manual_seed(settings.seed)
         self.network = build_network(settings.architecture, self.channels, len(classes)).to(self.device)

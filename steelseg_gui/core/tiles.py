@@ -202,8 +202,9 @@ class TileBatches:
     """Makes batches from tile references: crop, optional augmentation, normalisation, class indices."""
 
     def __init__(self, items: list[LabelledImage], classes: ClassTable, tile: int,
-                 mean: list[float], std: list[float]):
+                 mean: list[float], std: list[float], colour_jitter: bool = False):
         self.items = [pad_to_tile(item, tile) for item in items]
+        self.colour_jitter = colour_jitter
         self.tile = tile
         self.lut = class_lookup(classes)
         self.mean = np.asarray(mean, np.float32)
@@ -228,7 +229,20 @@ class TileBatches:
         image, labels = np.rot90(image, turns), np.rot90(labels, turns)
         if flip:
             image, labels = image[:, ::-1], labels[:, ::-1]
+        if rng is not None and self.colour_jitter:
+            image = jitter_colour(image, rng)
         return image, labels
+
+
+def jitter_colour(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Random gamma, contrast, brightness and (colour images) channel gains: how etching, lamp and
+    camera vary between laboratories. ``image`` ``(T, T, C)`` float in [0, 1]."""
+    gamma, contrast, brightness = rng.uniform(0.7, 1.4), rng.uniform(0.75, 1.3), rng.uniform(-0.08, 0.08)
+    out = np.clip(image, 0, 1) ** gamma
+    out = (out - out.mean()) * contrast + out.mean() + brightness
+    if image.shape[2] == 3:
+        out = out * rng.uniform(0.9, 1.1, 3).astype(np.float32)
+    return np.clip(out, 0, 1).astype(np.float32)
 
 
 def epoch_rng(seed: int, epoch: int, part: str = "train") -> np.random.Generator:

@@ -101,3 +101,16 @@ def test_export_tiles_writes_each_planned_tile_and_its_mask(tmp_path):
     mask = read_label_image(tmp_path / "train" / "masks" / f"{items[ref.image].name}_r{ref.row}_c{ref.col}_q{ref.rotation}.png")
     expected = np.rot90(items[ref.image].mask[ref.row:ref.row + 32, ref.col:ref.col + 32], ref.rotation)
     np.testing.assert_array_equal(mask, expected)
+
+
+def test_colour_jitter_changes_tiles_but_not_their_labels():
+    image = np.random.default_rng(0).random((64, 64, 3), dtype=np.float32)
+    mask = (image[..., 0] > 0.5).astype(np.uint8) + 1
+    plain = TileBatches([LabelledImage("j", image, mask)], ClassTable.default(), 32, [0.0] * 3, [1.0] * 3)
+    jittered = TileBatches([LabelledImage("j", image, mask)], ClassTable.default(), 32, [0.0] * 3, [1.0] * 3,
+                           colour_jitter=True)
+    refs = [TileRef(0, 16, 16)]   # one tile: the jitter draws come after its crop draws
+    x0, y0 = plain.batch(refs, np.random.default_rng(3))
+    x1, y1 = jittered.batch(refs, np.random.default_rng(3))
+    np.testing.assert_array_equal(y0, y1)
+    assert not np.allclose(x0, x1) and x1.min() >= 0 and x1.max() <= 1
