@@ -40,6 +40,7 @@ class ReviewPanel(QGroupBox):
         self.mask_layer = None
         self.mask_dirty = False
         self.uncertainty: dict[str, float] = {}
+        self.edited: set[str] = set()   # masks corrected by hand in this session: Segment all leaves them
         self._segmenters: dict[str, object] = {}
         self.model_choice = QComboBox()
         self.segment_button, self.segment_all_button = QPushButton("Segment image"), QPushButton("Segment all")
@@ -105,17 +106,22 @@ class ReviewPanel(QGroupBox):
         self.model_choice.setCurrentIndex(max(index, 0))
 
     def segment_current(self) -> bool:
+        """Segment the image on screen (replacing its mask, hand edits included: the user asked)."""
         image_id = self._current_id()
         if image_id is None:
             return False
+        self.mask_dirty = False
+        self.edited.discard(image_id)
         return self.runner.start(self._segment_job([image_id]), self._on_segmented, f"segmenting {image_id}")
 
     def segment_all(self) -> bool:
-        """Segment every image whose mask is not reviewed (reviewed masks are never replaced)."""
+        """Segment every image whose mask is neither reviewed nor corrected by hand in this session."""
         project = self.host.project
         if project is None:
             return False
-        ids = [e.id for e in project.images if e.status != "reviewed" and e.id not in {m.id for m in project.missing}]
+        self.save_edits()
+        skipped = {m.id for m in project.missing} | self.edited
+        ids = [e.id for e in project.images if e.status != "reviewed" and e.id not in skipped]
         return self.runner.start(self._segment_job(ids), self._on_segmented, f"segmenting {len(ids)} images")
 
     def accept(self) -> None:
@@ -161,6 +167,7 @@ class ReviewPanel(QGroupBox):
         if self.mask_layer is None or not self.mask_dirty:
             return
         image_id = self.mask_layer.metadata["image_id"]
+        self.edited.add(image_id)
         status = self.host.project.entry(image_id).status
         self.host.project.save_mask(image_id, np.asarray(self.mask_layer.data), status if status in ("auto", "reviewed") else "auto")
         self.mask_dirty = False
@@ -180,6 +187,7 @@ class ReviewPanel(QGroupBox):
     def project_changed(self) -> None:
         self._remove_mask_layer()
         self.uncertainty.clear()
+        self.edited.clear()
         self._segmenters.clear()
         self.refresh_models()
         self._update_buttons()
@@ -216,12 +224,15 @@ class ReviewPanel(QGroupBox):
         for image_id, (_, uncertainty) in results.items():
             self.uncertainty[image_id] = uncertainty
         current = self._current_id()
-        if current in results:
-            self.mask_dirty = False
+        note = ""
+        if current in results and self.mask_dirty:   # corrected while the job ran: the correction wins
+            self.save_edits()
+            note = f"; your corrections to {current} were kept"
+        elif current in results:
             self._remove_mask_layer()
             self._show_mask(results[current][0])
             self.update_fractions()
-        self.status.setText(f"{len(results)} image(s) segmented; correct the mask, then Accept")
+        self.status.setText(f"{len(results)} image(s) segmented{note}; correct the masks, then Accept")
         self.host.refresh_images()
 
     def _show_mask(self, mask: np.ndarray) -> None:

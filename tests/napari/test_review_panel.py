@@ -68,6 +68,19 @@ def test_segment_edit_accept_and_report(make_napari_viewer, qtbot, tmp_path):
     shortcuts["Alt+Left"].activated.emit()
     assert widget.session.image_id == "m1"
 
+    # Segment all: the reviewed mask stays; a mask corrected by hand is not replaced either.
+    assert panel.segment_all()
+    qtbot.waitUntil(lambda: not panel.runner.running, timeout=60_000)
+    assert widget.project.entry("m2").status == "auto"
+    np.testing.assert_array_equal(widget.project.load_mask("m1"), np.asarray(layer.data))
+    widget.select_image("m2")
+    panel.mask_layer.paint((75, 100), 1)
+    corrected = np.asarray(panel.mask_layer.data).copy()
+    widget.select_image("m1")
+    assert panel.segment_all()
+    qtbot.waitUntil(lambda: not panel.runner.running, timeout=60_000)
+    np.testing.assert_array_equal(widget.project.load_mask("m2"), corrected)
+
     report = tmp_path / "report.html"
     assert main(["report", str(widget.project.folder), "--out", str(report)]) == 0
     parser = Tags()
