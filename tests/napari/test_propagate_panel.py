@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 from qtpy.QtCore import Qt
-from qtpy.QtWidgets import QMessageBox
+from qtpy.QtWidgets import QApplication, QMessageBox
 
 from steelseg_gui.core.classes import ClassTable
 from steelseg_gui.core.forest import ScribbledImage, train_forest
@@ -55,12 +55,14 @@ def open_widget(make_napari_viewer, tmp_path, micrographs) -> ProjectWidget:
 
 
 def paint_scribbles(layer, mask, seed=0):
-    """Paint about 1 % of the pixels, both phases, with the layer's own brush."""
+    """Paint about 1 % of the pixels, both phases, with the layer's own brush, one stroke per
+    event-loop turn as a person's strokes arrive (the loop is not blocked by the test itself)."""
     scribbles = simulate_scribbles(mask, coverage=0.01, seed=seed)
     layer.brush_size = 3
     rows, cols = np.nonzero(scribbles)
     for index in np.random.default_rng(seed).choice(rows.size, 60, replace=False):
         layer.paint((rows[index], cols[index]), int(scribbles[rows[index], cols[index]]))
+        QApplication.processEvents()
     assert set(np.unique(layer.data)) == {0, 1, 2}
 
 
