@@ -67,28 +67,41 @@ def per_class_figure(result: EvaluationResult) -> Figure:
 CURVES = (("loss", "loss (weighted cross-entropy)"), ("accuracy", "pixel accuracy"), ("mean_iou", "mean IoU"))
 
 
-def draw_training_curves(figure: Figure, history: list[dict]) -> Figure:
+def draw_training_curves(figure: Figure, history: list[dict]) -> dict[tuple[str, str], object]:
     """Training and validation loss, accuracy and mean IoU per epoch (the seed paper's Figures 5–9).
 
     ``history`` rows hold ``epoch`` and ``train_<metric>`` / ``val_<metric>`` values (None if not measured).
-    The GUI redraws its live canvas with the same function.
+    Clears ``figure``, lays out its three axes and returns their lines keyed by (metric, "train"/"val"),
+    which :func:`update_training_curves` refreshes without a new layout (the GUI's live canvas).
     """
     figure.clear()
-    epochs = [row["epoch"] for row in history]
+    lines = {}
     for k, (key, title) in enumerate(CURVES):
         axes = figure.add_subplot(1, len(CURVES), k + 1)
         for part, colour, label in (("train", OKABE_ITO[0], "training"), ("val", OKABE_ITO[1], "validation")):
-            values = [np.nan if row.get(f"{part}_{key}") is None else row[f"{part}_{key}"] for row in history]
-            axes.plot(epochs, values, "o-", color=colour, label=label, markersize=3)
+            lines[key, part], = axes.plot([], [], "o-", color=colour, label=label, markersize=3)
         axes.set_xlabel("epoch")
         axes.set_title(title, fontsize=9)
         axes.grid(alpha=0.3)
         if k == 0:
             axes.legend(fontsize=8)
     figure.tight_layout()
-    return figure
+    update_training_curves(lines, history)
+    return lines
+
+
+def update_training_curves(lines: dict[tuple[str, str], object], history: list[dict]) -> None:
+    """Put ``history`` into the lines of :func:`draw_training_curves` and rescale their axes."""
+    epochs = [row["epoch"] for row in history]
+    for (key, part), line in lines.items():
+        line.set_data(epochs, [np.nan if row.get(f"{part}_{key}") is None else row[f"{part}_{key}"] for row in history])
+    for axes in {line.axes for line in lines.values()}:
+        axes.relim()
+        axes.autoscale_view()
 
 
 def training_curves_figure(history: list[dict]) -> Figure:
     """A new figure of :func:`draw_training_curves`."""
-    return draw_training_curves(Figure(figsize=(10, 3)), history)
+    figure = Figure(figsize=(10, 3))
+    draw_training_curves(figure, history)
+    return figure
