@@ -12,6 +12,7 @@ Closing the job (cancel) stops it within one batch; the best checkpoint stays lo
 from __future__ import annotations
 
 import copy
+import functools
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -87,13 +88,27 @@ def choose_device(name: str = "auto") -> torch.device:
 
 
 def mixed_precision_dtype(device: torch.device) -> torch.dtype | None:
-    """float16 on CUDA (with loss scaling); bfloat16 on CPUs with native bfloat16 convolutions
-    (AVX512-BF16, AMX: about twice as fast); none elsewhere. Weights and the loss stay float32."""
+    """float16 on CUDA (with loss scaling); bfloat16 on CPUs whose instruction set computes it
+    (AVX512-BF16 or AMX: about twice as fast); none elsewhere. Weights and the loss stay float32.
+
+    oneDNN also runs bfloat16 on plain AVX-512 by emulation, about half as fast as float32, so
+    the CPU's own flags decide, not ``torch.ops.mkldnn._is_mkldnn_bf16_supported``."""
     if device.type == "cuda":
         return torch.float16
-    if device.type == "cpu" and torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported():
+    if device.type == "cpu" and torch.backends.mkldnn.is_available() and cpu_computes_bfloat16():
         return torch.bfloat16
     return None
+
+
+@functools.cache
+def cpu_computes_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """True when ``cpuinfo`` (Linux's) lists native bfloat16 instructions (x86 AVX512-BF16 or AMX-BF16)."""
+    try:
+        with open(cpuinfo) as handle:
+            flags = next((line.split(":", 1)[1].split() for line in handle if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 class _Run:

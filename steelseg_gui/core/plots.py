@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .atomic import atomic_write_bytes
 from .metrics import EvaluationResult
@@ -81,6 +82,7 @@ def draw_training_curves(figure: Figure, history: list[dict]) -> dict[tuple[str,
         for part, colour, label in (("train", OKABE_ITO[0], "training"), ("val", OKABE_ITO[1], "validation")):
             lines[key, part], = axes.plot([], [], "o-", color=colour, label=label, markersize=3)
         axes.set_xlabel("epoch")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_title(title, fontsize=9)
         axes.grid(alpha=0.3)
         if k == 0:
@@ -95,9 +97,14 @@ def update_training_curves(lines: dict[tuple[str, str], object], history: list[d
     epochs = [row["epoch"] for row in history]
     for (key, part), line in lines.items():
         line.set_data(epochs, [np.nan if row.get(f"{part}_{key}") is None else row[f"{part}_{key}"] for row in history])
-    for axes in {line.axes for line in lines.values()}:
+    for key, _ in CURVES:
+        axes = lines[key, "train"].axes
         axes.relim()
         axes.autoscale_view()
+        if not epochs:
+            axes.set_xlim(0, 1)
+        if key != "loss" or not epochs:   # accuracy and IoU are fractions; an empty loss plot gets 0-1 too
+            axes.set_ylim(0, 1.02)
 
 
 def training_curves_figure(history: list[dict]) -> Figure:

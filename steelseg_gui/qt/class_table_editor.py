@@ -29,6 +29,10 @@ class ClassTableEditor(QWidget):
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Value", "Phase", "Colour"])
         self.table.verticalHeader().setVisible(False)
+        rows = self.table.verticalHeader()
+        rows.setDefaultSectionSize(rows.fontMetrics().height() + 8)
+        # Room for three classes (ferrite, pearlite and one more) before the table scrolls.
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + 3 * rows.defaultSectionSize() + 4)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)

@@ -10,7 +10,7 @@ import torch
 from steelseg_gui.core.classes import ClassTable
 from steelseg_gui.core.io import to_float01
 from steelseg_gui.core.net_io import load_net
-from steelseg_gui.core.net_training import TrainSettings, train_network
+from steelseg_gui.core.net_training import TrainSettings, cpu_computes_bfloat16, train_network
 from steelseg_gui.core.progress import run_job
 from steelseg_gui.core.tiles import LabelledImage, TileBatches, plan_tiles
 from steelseg_gui.core.training_log import CHECKPOINT_FILE
@@ -96,3 +96,13 @@ def test_cancel_after_a_validation_keeps_the_best_weights(items, tmp_path):
     assert model.config["training"]["stopped"] == "cancelled"
     assert model.config["training"]["best_epoch"] == 1
     assert np.isfinite(model.config["metrics"]["val_loss"])
+
+
+@pytest.mark.parametrize("flags, native", [("fpu avx2 avx512f avx512bw", False),
+                                           ("fpu avx2 avx512f avx512_bf16", True),
+                                           ("fpu avx2 amx_bf16 amx_tile", True)])
+def test_bfloat16_only_where_the_cpu_computes_it(tmp_path, flags, native):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: test\nflags\t\t: {flags}\n\nprocessor\t: 1\nflags\t\t: {flags}\n")
+    assert cpu_computes_bfloat16(str(cpuinfo)) is native
+    assert cpu_computes_bfloat16(str(tmp_path / "absent")) is False
