@@ -74,6 +74,7 @@ class PropagatePanel(QGroupBox):
         grid.addWidget(self.cancel_button, 1, 2)
         grid.addWidget(self.progress, 2, 0, 1, 3)
         grid.addWidget(self.status, 3, 0, 1, 3)
+        grid.setRowStretch(4, 1)
 
     # ------------------------------------------------------------------ actions (testable)
     def train(self) -> bool:

@@ -77,4 +77,7 @@ def test_demo_runs_the_whole_pipeline_on_bundled_samples(tmp_path, capsys):
         page = (tmp_path / "demo" / name).read_text(encoding="utf-8")
         assert "<table class='fractions'>" in page and "data:image/png;base64," in page
     assert "<table class='metrics'>" in (tmp_path / "demo" / "report_uhcs.html").read_text(encoding="utf-8")
-    assert "report_optical.html" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "report_optical.html" in out
+    for grade, nominal in (("SAE1020", "0.18–0.23"), ("SAE1045", "0.43–0.50")):   # grades are never averaged together
+        assert f"optical: {grade}: pearlite" in out and f"(nominal {nominal} wt %)" in out
