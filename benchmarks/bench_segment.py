@@ -2,9 +2,9 @@
 
 1. Megapixels per second on a 2080×1542 image, per network, for SteelSeg's sliding window
    (tiles overlapping by a quarter, blended, batched, inference mode, bfloat16/float16 where the
-   device computes it natively) beside a plain loop (non-overlapping tiles one at a time, eager
-   float32, no blending) timed in the same run. Untrained networks of each architecture are used
-   for speed, and the bundled default model.
+   device computes it natively, channels-last on the CPU) beside a plain loop (non-overlapping
+   tiles one at a time, eager float32, no blending) timed in the same run. Untrained networks of
+   each architecture are used for speed, and the bundled default model.
 2. Peak memory (VmHWM) of one process segmenting 200 images, read after 20 and after 200 images:
    it must stay flat.
 3. The default model's pearlite fraction on the four real optical SAE 1020/1045 images of
