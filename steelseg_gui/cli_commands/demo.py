@@ -3,20 +3,20 @@
 1. UHCS (SEM, 4 classes): scribbles are simulated from the published masks (as a person would
    paint them), a random forest propagates them to auto-masks, the published masks then stand
    in for the person's review, and the report scores the forest against them.
-2. Optical SAE 1020/1045 (ferrite/pearlite): the bundled default net segments them; phase
-   fractions with confidence intervals and the lever-rule carbon estimate are written.
+2. Optical SAE 1020 and SAE 1045 (ferrite/pearlite), one project per steel (fractions and the
+   lever-rule carbon of two steels are never pooled): the bundled default net segments them;
+   phase fractions with confidence intervals and the lever-rule carbon estimate are written.
 3. One HTML report per project.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 from ..core.batch import BatchOptions, segment_batch
 from ..core.classes import ClassTable
-from ..core.fractions import fraction_statistics, lever_rule_carbon
+from ..core.fractions import lever_rule_carbon
 from ..core.io import read_label_image
 from ..core.project import Project
 from ..core.project_propagation import propagate_project
@@ -26,7 +26,7 @@ from ..core.scribble_sim import simulate_scribbles
 from .progress_bar import run_with_bar
 
 DEMO_TREES = 100
-NOMINAL_CARBON = {"sae1020": (0.18, 0.23), "sae1045": (0.43, 0.50)}   # wt %, SAE J403
+OPTICAL_GRADES = {"sae1020": (0.18, 0.23), "sae1045": (0.43, 0.50)}   # nominal carbon, wt % (SAE J403)
 
 
 def register(commands) -> None:
@@ -38,11 +38,12 @@ def register(commands) -> None:
 
 def run(args) -> int:
     out = Path(args.out)
-    if (out / "optical" / "project.json").exists() or (out / "uhcs" / "project.json").exists():
+    if any((out / name / "project.json").exists() for name in ("uhcs", *OPTICAL_GRADES)):
         shutil.rmtree(out)
-    uhcs_report = uhcs_pipeline(out / "uhcs", out / "report_uhcs.html")
-    optical_report = optical_pipeline(out / "optical", out / "optical_segmentation", out / "report_optical.html")
-    print(f"\nreports:\n  {uhcs_report.resolve()}\n  {optical_report.resolve()}")
+    reports = [uhcs_pipeline(out / "uhcs", out / "report_uhcs.html")]
+    for grade in OPTICAL_GRADES:
+        reports.append(optical_pipeline(grade, out / grade, out / f"segmentation_{grade}", out / f"report_{grade}.html"))
+    print("\nreports:\n" + "\n".join(f"  {report.resolve()}" for report in reports))
     return 0
 
 
@@ -63,31 +64,21 @@ def uhcs_pipeline(folder: Path, report_path: Path) -> Path:
     return report_path
 
 
-def print_grades(records: list[dict]) -> None:
-    """Mean pearlite fraction and lever-rule carbon of each steel grade (file names start with it),
-    beside the grade's nominal carbon: the two steels are never averaged together."""
-    for grade, (low, high) in NOMINAL_CARBON.items():
-        fractions = [r["fractions"]["pearlite"] for r in records if r["name"].startswith(grade) and r.get("fractions")]
-        if fractions:
-            pearlite = fraction_statistics(fractions).mean
-            print(f"optical: {grade.upper()}: pearlite {pearlite:.3f} over {len(fractions)} fields → lever-rule "
-                  f"carbon ≈ {lever_rule_carbon(pearlite):.2f} wt % (nominal {low:.2f}–{high:.2f} wt %)")
-
-
-def optical_pipeline(folder: Path, segmentation: Path, report_path: Path) -> Path:
-    """The default net on the bundled optical ferrite/pearlite micrographs → fractions → report."""
-    project = Project.create(folder, name="Optical ferrite-pearlite demo")
-    entries = project.add_images([s.image for s in bundled_samples() if s.mask is None], copy=True)
+def optical_pipeline(grade: str, folder: Path, segmentation: Path, report_path: Path) -> Path:
+    """The default net on the bundled optical micrographs of one steel ``grade`` → fractions → report."""
+    project = Project.create(folder, name=f"Optical {grade.upper()} ferrite-pearlite demo")
+    images = [s.image for s in bundled_samples() if s.mask is None and s.image.stem.startswith(grade)]
+    entries = project.add_images(images, copy=True)
     batch = run_with_bar(segment_batch("default", [project.image_path(e) for e in entries], segmentation,
-                                       BatchOptions(overlay=True)), "segmenting with the default model")
+                                       BatchOptions(overlay=True)), f"segmenting {grade.upper()} with the default model")
     for entry in entries:
         project.save_mask(entry.id, read_label_image(segmentation / f"{entry.id}.png"), "auto")
     for record in batch.records:
-        print(f"optical: {record['name']:<24} pearlite {record['fractions']['pearlite']:.3f}")
-    print_grades(batch.records)
-    print(f"optical: masks, phase_fractions.csv and summary.json in {segmentation}")
-    (segmentation / "README.txt").write_text("Masks (1 ferrite, 2 pearlite), overlays, phase_fractions.csv and "
-                                             "summary.json written by `steelseg demo` with the default model.\n"
-                                             + json.dumps(batch.summary, indent=1) + "\n")
+        print(f"{grade}: {record['name']:<24} pearlite {record['fractions']['pearlite']:.3f}")
+    pearlite = batch.summary["classes"]["pearlite"]["mean"]
+    low, high = OPTICAL_GRADES[grade]
+    print(f"{grade}: pearlite {pearlite:.3f} over {len(batch.records)} fields → lever-rule carbon ≈ "
+          f"{lever_rule_carbon(pearlite):.2f} wt % (nominal {low:.2f}–{high:.2f} wt %)")
+    print(f"{grade}: masks, phase_fractions.csv and summary.json in {segmentation}")
     write_report(run_with_bar(project_report(project), "writing the report"), report_path)
     return report_path

@@ -65,19 +65,22 @@ def test_installed_command_prints_no_traceback(tmp_path):
 
 
 def test_demo_runs_the_whole_pipeline_on_bundled_samples(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path / "demo")]) == 0
-    optical = Project.open(tmp_path / "demo" / "optical")
-    uhcs = Project.open(tmp_path / "demo" / "uhcs")
-    assert len(optical.images) == 4 and optical.status_counts()["auto"] == 4
+    demo = tmp_path / "demo"
+    assert main(["demo", "--out", str(demo)]) == 0
+    uhcs = Project.open(demo / "uhcs")
     assert len(uhcs.images) == 3 and uhcs.status_counts()["reviewed"] == 3
     assert (uhcs.folder / "models" / "forest" / "forest.skops").is_file()
-    rows = (tmp_path / "demo" / "optical_segmentation" / "phase_fractions.csv").read_text().splitlines()
-    assert len(rows) == 5
-    for name in ("report_uhcs.html", "report_optical.html"):
-        page = (tmp_path / "demo" / name).read_text(encoding="utf-8")
-        assert "<table class='fractions'>" in page and "data:image/png;base64," in page
-    assert "<table class='metrics'>" in (tmp_path / "demo" / "report_uhcs.html").read_text(encoding="utf-8")
+    assert "<table class='metrics'>" in (demo / "report_uhcs.html").read_text(encoding="utf-8")
     out = capsys.readouterr().out
-    assert "report_optical.html" in out
-    for grade, nominal in (("SAE1020", "0.18–0.23"), ("SAE1045", "0.43–0.50")):   # grades are never averaged together
-        assert f"optical: {grade}: pearlite" in out and f"(nominal {nominal} wt %)" in out
+    # one project per steel: the fractions and lever-rule carbon of two steels are never pooled
+    for grade, nominal in (("sae1020", "0.18–0.23"), ("sae1045", "0.43–0.50")):
+        optical = Project.open(demo / grade)
+        assert len(optical.images) == 2 and optical.status_counts()["auto"] == 2
+        assert all(entry.id.startswith(grade) for entry in optical.images)
+        rows = (demo / f"segmentation_{grade}" / "phase_fractions.csv").read_text().splitlines()
+        assert len(rows) == 3
+        assert f"{grade}: pearlite" in out and f"(nominal {nominal} wt %)" in out
+        assert f"report_{grade}.html" in out
+    for name in ("report_uhcs.html", "report_sae1020.html", "report_sae1045.html"):
+        page = (demo / name).read_text(encoding="utf-8")
+        assert "<table class='fractions'>" in page and "data:image/png;base64," in page
