@@ -93,5 +93,9 @@ class JobRunner(QObject):
         self.status.setText("cancelled")
 
     def _on_finished(self) -> None:
-        self.worker = None
+        worker, self.worker = self.worker, None
+        # superqt keeps a finished worker in its class-level set until a later queued signal; until
+        # then it must not hold our slots (and through them this widget and the whole viewer).
+        for signal in (worker.yielded, worker.returned, worker.errored, worker.aborted, worker.finished):
+            signal.disconnect()
         self.finished.emit()
