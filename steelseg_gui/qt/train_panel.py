@@ -10,8 +10,6 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
 from napari.utils.notifications import show_error, show_info
 from qtpy.QtCore import Qt, QTimer, Signal
 from qtpy.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget,
@@ -21,8 +19,8 @@ from ..core.architectures import architecture_names
 from ..core.errors import ModelError
 from ..core.model_folder import read_model_config
 from ..core.net_training import TrainSettings
-from ..core.plots import draw_training_curves, update_training_curves
 from ..core.train_process import TrainingProcess, TrainingRequest
+from .curves_view import CurvesView
 
 POLL_MS = 100
 DEFAULT_CHECKED = ("deeplabv3plus-mobilenetv2",)
@@ -73,11 +71,7 @@ class TrainPanel(QGroupBox):
         self.progress.setRange(0, 1000)
         self.status = QLabel("Review masks, choose networks, then Start.")
         self.status.setWordWrap(True)
-        self.figure = Figure(figsize=(6, 2))
-        self.canvas = FigureCanvasQTAgg(self.figure)
-        self.canvas.setMinimumHeight(170)
-        # Laid out once here (fonts load, ~0.4 s); each epoch then only moves the lines.
-        self.curves = draw_training_curves(self.figure, [])
+        self.curves = CurvesView()
         self.models = QListWidget()
         self.models.setMaximumHeight(90)
 
@@ -97,7 +91,7 @@ class TrainPanel(QGroupBox):
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
-        layout.addWidget(self.canvas)
+        layout.addWidget(self.curves)
         layout.addWidget(QLabel("Models of this project"))
         layout.addWidget(self.models)
 
@@ -186,8 +180,7 @@ class TrainPanel(QGroupBox):
         self.status.setText(f"{message}{eta}")
         if history is not None and history != self.history:
             self.history = history
-            update_training_curves(self.curves, history)
-            self.canvas.draw_idle()
+            self.curves.show_history(history)
 
     def _on_finished(self, architecture: str, folder: str, stopped: str, metrics: dict) -> None:
         self.finished_models.append(folder)

@@ -46,8 +46,11 @@ def test_train_shows_progress_and_curves_and_cancel_keeps_the_best_model(make_na
     assert not panel.start_button.isEnabled() and panel.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: len(panel.history) >= 2, timeout=180_000)
     assert panel.progress.value() > 0 and "left" in panel.status.text()
-    lines = [line for axes in panel.figure.axes for line in axes.get_lines()]
-    assert len(panel.figure.axes) == 3 and all(len(line.get_xdata()) >= 2 for line in lines)
+    lines = [line for axes in panel.curves.figure.axes for line in axes.get_lines()]
+    assert len(panel.curves.figure.axes) == 3
+    qtbot.waitUntil(lambda: all(len(line.get_xdata()) >= 2 for line in lines), timeout=10_000)   # drawn off the GUI thread
+    qtbot.waitUntil(lambda: not panel.curves._busy, timeout=10_000)
+    assert not panel.curves.pixmap().isNull()
     panel.cancel()
     qtbot.waitUntil(lambda: not panel.process.running, timeout=60_000)
     monitor.timer.stop()
