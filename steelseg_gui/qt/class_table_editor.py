@@ -28,8 +28,8 @@ class ClassTableEditor(QWidget):
         self.last_error: str | None = None
         self.table = QTableWidget(0, 3)
         self.table.setHorizontalHeaderLabels(["Value", "Phase", "Colour"])
-        self.table.verticalHeader().setVisible(False)
         rows = self.table.verticalHeader()
+        rows.setVisible(False)
         rows.setDefaultSectionSize(rows.fontMetrics().height() + 8)
         # Room for three classes (ferrite, pearlite and one more) before the table scrolls.
         self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + 3 * rows.defaultSectionSize() + 4)

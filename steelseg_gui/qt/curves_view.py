@@ -39,6 +39,11 @@ class CurvesView(QLabel):
         self.rendered.connect(self._on_rendered)
         self._on_rendered(self._render_image())
 
+    @property
+    def rendering(self) -> bool:
+        """True while a background render is under way."""
+        return self._busy
+
     def show_history(self, history: list[dict]) -> None:
         """Redraw with ``history`` (rows as in :func:`draw_training_curves`)."""
         self._pending = list(history)

@@ -49,7 +49,7 @@ def test_train_shows_progress_and_curves_and_cancel_keeps_the_best_model(make_na
     lines = [line for axes in panel.curves.figure.axes for line in axes.get_lines()]
     assert len(panel.curves.figure.axes) == 3
     qtbot.waitUntil(lambda: all(len(line.get_xdata()) >= 2 for line in lines), timeout=10_000)   # drawn off the GUI thread
-    qtbot.waitUntil(lambda: not panel.curves._busy, timeout=10_000)
+    qtbot.waitUntil(lambda: not panel.curves.rendering, timeout=10_000)
     assert not panel.curves.pixmap().isNull()
     panel.cancel()
     qtbot.waitUntil(lambda: not panel.process.running, timeout=60_000)
