@@ -18,7 +18,7 @@ demo: $(INSTALLED)
 PYTEST := xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m pytest -p no:cacheprovider
 
 test: system-deps-gui $(INSTALLED)
-	$(PYTEST) tests/core tests/qt
+	$(PYTEST) tests/core tests/cli tests/qt
 	for file in tests/napari/test_*.py; do $(PYTEST) $$file || exit 1; done
 
 benchmarks: $(INSTALLED)

@@ -33,15 +33,15 @@ from skimage.feature import multiscale_basic_features
 from skimage.future import fit_segmenter, predict_segmenter
 from sklearn.ensemble import RandomForestClassifier
 
-from steelseg_gui.core.classes import ClassTable
-from steelseg_gui.core.features import feature_strips
-from steelseg_gui.core.forest import ScribbledImage, train_forest
-from steelseg_gui.core.forest_io import save_forest
-from steelseg_gui.core.io import read_label_image, read_micrograph, to_float01
-from steelseg_gui.core.metrics import SegmentationEvaluator
-from steelseg_gui.core.progress import run_job
-from steelseg_gui.core.scribble_sim import simulate_scribbles
-from steelseg_gui.core.synth import SynthSpec, generate
+from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.forest.features import feature_strips
+from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
+from steelseg_gui.core.forest.bundle import save_forest
+from steelseg_gui.core.imaging.micrograph import read_label_image, read_micrograph, to_float01
+from steelseg_gui.core.quantify.metrics import SegmentationEvaluator
+from steelseg_gui.core.jobs import run_job
+from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
+from steelseg_gui.core.synthetic.micrographs import SynthSpec, generate
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = {"uhcs": ["ferritic matrix", "proeutectoid cementite", "spheroidite", "widmanstatten"],

@@ -25,15 +25,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from steelseg_gui.core.architectures import architecture_names, build_network
-from steelseg_gui.core.classes import ClassTable
-from steelseg_gui.core.default_model import resolve_model
-from steelseg_gui.core.inference import NetSegmenter
-from steelseg_gui.core.io import read_micrograph, to_float01
-from steelseg_gui.core.net_io import NetModel, load_net
-from steelseg_gui.core.net_training import choose_device
-from steelseg_gui.core.progress import run_job
-from steelseg_gui.core.synth import SynthSpec, generate
+from steelseg_gui.core.nets.architectures import architecture_names, build_network
+from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.resources import resolve_model
+from steelseg_gui.core.segment.sliding_window import NetSegmenter
+from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
+from steelseg_gui.core.nets.bundle import NetModel, load_net
+from steelseg_gui.core.nets.training import choose_device
+from steelseg_gui.core.jobs import run_job
+from steelseg_gui.core.synthetic.micrographs import SynthSpec, generate
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "optical-sae"
 LEVER_RULE = {"sae1020": (0.21, 0.28), "sae1045": (0.55, 0.64)}
@@ -77,7 +77,7 @@ def throughput(device: torch.device) -> None:
 
 MEMORY_SCRIPT = """
 import sys
-from steelseg_gui.core.batch import BatchOptions, segment_batch
+from steelseg_gui.core.segment.batch import BatchOptions, segment_batch
 def hwm():
     return int([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]) / 1024
 job = segment_batch('default', [sys.argv[1]], sys.argv[2], BatchOptions(device='cpu'))

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from steelseg_gui.core.io import write_label_image
-from steelseg_gui.core.samples import bundled_samples
-from steelseg_gui.core.synth import SynthSpec, generate
+from steelseg_gui.core.imaging.micrograph import write_label_image
+from steelseg_gui.core.resources import bundled_samples
+from steelseg_gui.core.synthetic.micrographs import SynthSpec, generate
 
 OUT = Path(__file__).resolve().parents[1] / "benchmark_output"
 COUNT, TARGET_S = 3, 20.0

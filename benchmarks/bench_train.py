@@ -23,15 +23,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from steelseg_gui.core.architectures import architecture_names, build_network, parameter_count
-from steelseg_gui.core.classes import ClassTable
-from steelseg_gui.core.metrics import SegmentationEvaluator
-from steelseg_gui.core.net_io import load_net
-from steelseg_gui.core.net_predict import predict_whole
-from steelseg_gui.core.net_training import TrainSettings, _Run, choose_device, train_network
-from steelseg_gui.core.progress import run_job
-from steelseg_gui.core.tiles import LabelledImage, TileRef, plan_tiles
-from steelseg_gui.core.training_data import folder_training_images
+from steelseg_gui.core.nets.architectures import architecture_names, build_network, parameter_count
+from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.quantify.metrics import SegmentationEvaluator
+from steelseg_gui.core.nets.bundle import load_net
+from steelseg_gui.core.nets.whole_image import predict_whole
+from steelseg_gui.core.nets.training import TrainSettings, _Run, choose_device, train_network
+from steelseg_gui.core.jobs import run_job
+from steelseg_gui.core.nets.tiles import LabelledImage, TileRef, plan_tiles
+from steelseg_gui.core.nets.training_data import folder_training_images
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PUBLISHED = {"uhcs": 0.7671, "metaldam": 0.6777}

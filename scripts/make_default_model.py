@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from steelseg_gui.cli import main as steelseg
-from steelseg_gui.core.default_model import default_model_dir
-from steelseg_gui.core.io import write_label_image
-from steelseg_gui.core.synth import SynthSpec, generate
+from steelseg_gui.core.resources import default_model_dir
+from steelseg_gui.core.imaging.micrograph import write_label_image
+from steelseg_gui.core.synthetic.micrographs import SynthSpec, generate
 
 DATA = Path("build/default-model-data")
 

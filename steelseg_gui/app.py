@@ -12,7 +12,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import napari
 
-    from .qt.project_widget import ProjectWidget
+    from steelseg_gui.qt.project_widget import ProjectWidget
 
     viewer = napari.Viewer(title="SteelSeg")
     widget = ProjectWidget(viewer)

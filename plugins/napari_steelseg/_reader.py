@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from steelseg_gui.core.errors import SteelSegError
-from steelseg_gui.core.io import is_micrograph_file, read_micrograph
-from steelseg_gui.core.project import PROJECT_FILE
+from steelseg_gui.core.imaging.micrograph import is_micrograph_file, read_micrograph
+from steelseg_gui.core.project.folder import PROJECT_FILE
 
 
 def get_reader(path):

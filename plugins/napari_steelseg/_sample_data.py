@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from steelseg_gui.core.classes import ClassTable
-from steelseg_gui.core.io import read_label_image, read_micrograph
-from steelseg_gui.core.samples import UHCS_CLASSES, bundled_samples
+from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.imaging.micrograph import read_label_image, read_micrograph
+from steelseg_gui.core.resources import UHCS_CLASSES, bundled_samples
 from steelseg_gui.qt.scribble_session import class_colormap, class_features
 
 

@@ -7,8 +7,8 @@ from qtpy.QtGui import QColor
 from qtpy.QtWidgets import (QColorDialog, QHBoxLayout, QHeaderView, QInputDialog, QPushButton, QTableWidget,
                             QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core.project import Project
-from .errors import report_errors
+from steelseg_gui.core.project.folder import Project
+from steelseg_gui.qt.errors import report_errors
 
 VALUE_COLUMN, NAME_COLUMN, COLOUR_COLUMN = 0, 1, 2
 

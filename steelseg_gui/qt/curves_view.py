@@ -16,7 +16,7 @@ from qtpy.QtCore import Qt, Signal
 from qtpy.QtGui import QImage, QPixmap
 from qtpy.QtWidgets import QLabel, QSizePolicy
 
-from ..core.plots import draw_training_curves, update_training_curves
+from steelseg_gui.core.quantify.plots import draw_training_curves, update_training_curves
 
 
 class CurvesView(QLabel):

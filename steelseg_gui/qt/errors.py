@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from napari.utils.notifications import show_error
 
-from ..core.errors import SteelSegError
+from steelseg_gui.core.errors import SteelSegError
 
 log = logging.getLogger("steelseg")
 

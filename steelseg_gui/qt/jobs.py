@@ -13,8 +13,8 @@ from napari.utils.notifications import show_error
 from qtpy.QtCore import QObject, Signal
 from qtpy.QtWidgets import QLabel, QProgressBar
 
-from ..core.errors import SteelSegError
-from ..core.progress import Job, Progress
+from steelseg_gui.core.errors import SteelSegError
+from steelseg_gui.core.jobs import Job, Progress
 
 log = logging.getLogger("steelseg")
 PROGRESS_STEPS = 1000

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.classes import ClassTable
-from ..core.propagation import Propagation
-from .scribble_session import class_colormap, class_features, style_labels_layer
+from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.forest.propagation import Propagation
+from steelseg_gui.qt.scribble_session import class_colormap, class_features, style_labels_layer
 
 PREVIEW_OPACITY = 0.55
 

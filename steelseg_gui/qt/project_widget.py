@@ -11,14 +11,14 @@ from qtpy.QtGui import QColor
 from qtpy.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                             QPushButton, QTabWidget, QVBoxLayout, QWidget)
 
-from ..core.io import MICROGRAPH_SUFFIXES
-from ..core.project import Project
-from .class_table_editor import ClassTableEditor
-from .errors import report_errors
-from .propagate_panel import PropagatePanel
-from .review_panel import ReviewPanel
-from .train_panel import TrainPanel
-from .scribble_session import ScribbleSession
+from steelseg_gui.core.imaging.micrograph import MICROGRAPH_SUFFIXES
+from steelseg_gui.core.project.folder import Project
+from steelseg_gui.qt.class_table_editor import ClassTableEditor
+from steelseg_gui.qt.errors import report_errors
+from steelseg_gui.qt.propagate_panel import PropagatePanel
+from steelseg_gui.qt.review_panel import ReviewPanel
+from steelseg_gui.qt.train_panel import TrainPanel
+from steelseg_gui.qt.scribble_session import ScribbleSession
 
 if TYPE_CHECKING:
     import napari

@@ -7,11 +7,11 @@ from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
                             QPushButton, QSpinBox)
 
-from ..core.forest import DEFAULT_TREES, PixelForest
-from ..core.project_propagation import (PropagationReport, apply_to_project, predict_entry, targets,
+from steelseg_gui.core.forest.pixel_forest import DEFAULT_TREES, PixelForest
+from steelseg_gui.core.forest.project_propagation import (PropagationReport, apply_to_project, predict_entry, targets,
                                         train_project_forest)
-from .jobs import JobRunner
-from .preview_layers import PreviewLayers
+from steelseg_gui.qt.jobs import JobRunner
+from steelseg_gui.qt.preview_layers import PreviewLayers
 
 LIVE_DELAY_MS = 400
 

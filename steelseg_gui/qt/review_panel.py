@@ -16,15 +16,15 @@ from qtpy.QtGui import QKeySequence, QShortcut
 from qtpy.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QLabel, QProgressBar, QPushButton, QTableWidget,
                             QTableWidgetItem)
 
-from ..core.default_model import DEFAULT_NAME
-from ..core.errors import ModelError, SteelSegError
-from ..core.fractions import area_fractions
-from ..core.inference import load_segmenter
-from ..core.io import read_micrograph, to_float01
-from ..core.model_folder import read_model_config
-from ..core.progress import Job, Progress
-from .jobs import JobRunner
-from .scribble_session import style_labels_layer
+from steelseg_gui.core.resources import DEFAULT_MODEL_NAME
+from steelseg_gui.core.errors import ModelError, SteelSegError
+from steelseg_gui.core.quantify.fractions import area_fractions
+from steelseg_gui.core.segment.sliding_window import load_segmenter
+from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
+from steelseg_gui.core.bundle import read_model_config
+from steelseg_gui.core.jobs import Job, Progress
+from steelseg_gui.qt.jobs import JobRunner
+from steelseg_gui.qt.scribble_session import style_labels_layer
 
 FRACTION_DELAY_MS = 150
 
@@ -94,7 +94,7 @@ class ReviewPanel(QGroupBox):
         """The bundled default model and every model folder of the project."""
         current = self.model_choice.currentData()
         self.model_choice.clear()
-        self.model_choice.addItem("default (bundled ferrite/pearlite net)", DEFAULT_NAME)
+        self.model_choice.addItem("default (bundled ferrite/pearlite net)", DEFAULT_MODEL_NAME)
         project = self.host.project
         for path in sorted(project.folder.glob("models/*/config.json")) if project else []:
             try:

@@ -15,12 +15,12 @@ from qtpy.QtCore import Qt, QTimer, Signal
 from qtpy.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget,
                             QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QVBoxLayout)
 
-from ..core.architectures import architecture_names
-from ..core.errors import ModelError
-from ..core.model_folder import read_model_config
-from ..core.net_training import TrainSettings
-from ..core.train_process import TrainingProcess, TrainingRequest
-from .curves_view import CurvesView
+from steelseg_gui.core.nets.architectures import architecture_names
+from steelseg_gui.core.errors import ModelError
+from steelseg_gui.core.bundle import read_model_config
+from steelseg_gui.core.nets.training import TrainSettings
+from steelseg_gui.core.nets.process import TrainingProcess, TrainingRequest
+from steelseg_gui.qt.curves_view import CurvesView
 
 POLL_MS = 100
 DEFAULT_CHECKED = ("deeplabv3plus-mobilenetv2",)

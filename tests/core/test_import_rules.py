@@ -11,11 +11,12 @@ import steelseg_gui.core
 
 FORBIDDEN = ("qtpy", "PySide6", "PyQt5", "PyQt6", "napari", "superqt", "magicgui", "vispy")
 CORE = Path(steelseg_gui.core.__file__).parent
-CORE_MODULES = sorted(f"steelseg_gui.core.{p.stem}" for p in CORE.glob("*.py") if p.stem != "__init__")
+CORE_MODULES = sorted("steelseg_gui.core." + ".".join(p.relative_to(CORE).with_suffix("").parts).removesuffix(".__init__")
+                      for p in CORE.rglob("*.py") if p != CORE / "__init__.py")
 
 
 def test_core_modules_exist():
-    assert "steelseg_gui.core.io" in CORE_MODULES and "steelseg_gui.core.project" in CORE_MODULES
+    assert "steelseg_gui.core.imaging.micrograph" in CORE_MODULES and "steelseg_gui.core.project.folder" in CORE_MODULES
 
 
 def test_core_source_has_no_gui_import_statement():

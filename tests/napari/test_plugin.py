@@ -7,7 +7,7 @@ import pytest
 from npe2 import PluginManager
 
 from napari_steelseg._reader import get_reader
-from steelseg_gui.core.project import Project
+from steelseg_gui.core.project.folder import Project
 from steelseg_gui.qt.project_widget import ProjectWidget
 
 

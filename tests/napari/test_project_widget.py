@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from steelseg_gui.core.project import Project
+from steelseg_gui.core.project.folder import Project
 from steelseg_gui.qt.project_widget import ProjectWidget
 from steelseg_gui.qt.scribble_session import AUTOSAVE_INTERVAL_MS
 

@@ -14,11 +14,11 @@ import pytest
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QApplication, QMessageBox
 
-from steelseg_gui.core.classes import ClassTable
-from steelseg_gui.core.forest import ScribbledImage, train_forest
-from steelseg_gui.core.progress import run_job
-from steelseg_gui.core.project import Project
-from steelseg_gui.core.scribble_sim import simulate_scribbles
+from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
+from steelseg_gui.core.jobs import run_job
+from steelseg_gui.core.project.folder import Project
+from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
 from steelseg_gui.qt.project_widget import ProjectWidget
 from tests.conftest import small_synthetic, write_png
 from tests.napari.stall import StallMonitor

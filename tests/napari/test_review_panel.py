@@ -9,12 +9,12 @@ import numpy as np
 from qtpy.QtGui import QShortcut
 
 from steelseg_gui.cli import main
-from steelseg_gui.core.classes import ClassTable
-from steelseg_gui.core.forest import ScribbledImage, train_forest
-from steelseg_gui.core.forest_io import save_forest
-from steelseg_gui.core.io import to_float01
-from steelseg_gui.core.progress import run_job
-from steelseg_gui.core.scribble_sim import simulate_scribbles
+from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
+from steelseg_gui.core.forest.bundle import save_forest
+from steelseg_gui.core.imaging.micrograph import to_float01
+from steelseg_gui.core.jobs import run_job
+from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
 from steelseg_gui.qt.project_widget import ProjectWidget
 from tests.conftest import small_synthetic, write_png
 

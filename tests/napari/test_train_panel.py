@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from qtpy.QtCore import Qt
 
-from steelseg_gui.core.net_io import load_net
+from steelseg_gui.core.nets.bundle import load_net
 from steelseg_gui.qt.project_widget import ProjectWidget
 from tests.conftest import small_synthetic, write_png
 from tests.napari.stall import StallMonitor

@@ -1,0 +1,35 @@
+"""``steelseg models info`` and ``steelseg export --onnx``: look into and hand on saved models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from steelseg_gui.core.errors import ModelError
+from steelseg_gui.core.bundle import describe_model, read_model_config
+
+
+def register(commands) -> None:
+    models = commands.add_parser("models", help="describe saved models")
+    sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    info = sub.add_parser("info", help="print a saved model's architecture, classes, metrics and provenance")
+    info.add_argument("folder", metavar="DIR")
+    info.set_defaults(run=run_info)
+
+    export = commands.add_parser("export", help="export a saved net to another format")
+    export.add_argument("folder", metavar="MODEL_DIR")
+    export.add_argument("--onnx", required=True, metavar="FILE", help="write an ONNX model (opset 17)")
+    export.set_defaults(run=run_export)
+
+
+def run_info(args) -> int:
+    print("\n".join(describe_model(args.folder)))
+    return 0
+
+
+def run_export(args) -> int:
+    if read_model_config(args.folder).get("kind") != "net":
+        raise ModelError(f"{args.folder}: only deep nets can be exported to ONNX")
+    from steelseg_gui.core.nets.bundle import export_onnx, load_net
+    path = export_onnx(load_net(args.folder), Path(args.onnx))
+    print(f"wrote {path}: input 'image' (N, C, H, W) normalised as config.json says, output 'scores' (N, K, H, W)")
+    return 0

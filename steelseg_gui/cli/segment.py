@@ -1,0 +1,42 @@
+"""``steelseg segment``: segment images or folders with a saved model (forest, net or ``default``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from steelseg_gui.cli.progress_bar import run_with_bar
+
+EXIT_SOME_FAILED = 1
+
+
+def register(commands) -> None:
+    segment = commands.add_parser("segment", help="segment micrographs and measure phase fractions")
+    segment.add_argument("--model", required=True, metavar="MODEL_DIR",
+                         help="a saved model folder, or 'default' for the bundled ferrite/pearlite net")
+    segment.add_argument("--out", required=True, metavar="DIR")
+    segment.add_argument("--probabilities", action="store_true", help="also write STEM_probabilities.tif (K, H, W)")
+    segment.add_argument("--overlay", action="store_true", help="also write STEM_overlay.png")
+    segment.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster (tcp://HOST:PORT)")
+    segment.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    segment.add_argument("--pixel-size-um", type=float, help="µm per pixel, for images whose files do not say")
+    segment.add_argument("inputs", nargs="+", metavar="IMG_OR_DIR")
+    segment.set_defaults(run=run_segment)
+
+
+def run_segment(args) -> int:
+    from steelseg_gui.core.segment.batch import BatchOptions, segment_batch
+    options = BatchOptions(args.probabilities, args.overlay, args.device, args.pixel_size_um)
+    report = run_with_bar(segment_batch(args.model, args.inputs, args.out, options, args.scheduler), "segmenting")
+    skipped = sum(1 for r in report.records if r.get("skipped"))
+    print(f"{report.summary['segmented']} of {report.summary['images']} images segmented "
+          f"({skipped} already done before), {len(report.failed)} failed")
+    for name, stats in report.summary["classes"].items():
+        ci = f" ± {stats['ci95']:.4f} (95 % CI, %RA {stats['relative_accuracy_pct']:.1f})" if stats["ci95"] else ""
+        print(f"  {name:<12} mean fraction {stats['mean']:.4f}{ci}")
+    carbon = report.summary.get("carbon_wt_pct_lever_rule_estimate")
+    if carbon:
+        print(f"  lever-rule carbon estimate {carbon['mean']:.3f} wt %")
+    for record in report.failed:
+        print(f"  failed: {record['error']}")
+    print(f"masks, phase_fractions.csv, summary.json and errors.csv in {Path(args.out)}")
+    return EXIT_SOME_FAILED if report.failed else 0

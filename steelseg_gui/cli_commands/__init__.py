@@ -1,5 +1,0 @@
-"""One module per ``steelseg`` sub-command; each has ``register(subparsers)``."""
-
-from . import demo, evaluate, info, models, project, report, rf, segment, synth, train
-
-COMMAND_MODULES = (project, info, rf, train, segment, models, evaluate, report, synth, demo)

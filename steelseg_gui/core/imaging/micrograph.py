@@ -1,0 +1,231 @@
+"""Reading micrographs and reading/writing label images.
+
+Array conventions used everywhere in SteelSeg:
+
+* A micrograph as read is ``(H, W)`` for grey or ``(H, W, 3)`` for colour, in its original
+  dtype (uint8, uint16, float...). It is never modified.
+* For computation it is converted once by :func:`to_float01` to float32 ``(H, W, C)`` in
+  [0, 1], ``C`` = 1 or 3.
+* A label image is ``(H, W)`` integer: 0 = unlabelled, 1..K = classes of the class table.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import tifffile
+from PIL import Image, UnidentifiedImageError
+
+from steelseg_gui.core.atomic import atomic_write
+from steelseg_gui.core.errors import LabelImageError, MicrographError
+from steelseg_gui.core.imaging.pixel_size import tiff_pixel_size_um
+
+MICROGRAPH_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".bmp")
+MIN_SIDE_PX = 16
+MAX_PIXELS = 2_000_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+class MicrographWarning(UserWarning):
+    """Something about an image was adjusted on reading (alpha dropped, extra pages ignored)."""
+
+
+@dataclass
+class Micrograph:
+    """A micrograph as stored on disk.
+
+    ``data`` is ``(H, W)`` grey or ``(H, W, 3)`` colour in the file's dtype; ``pixel_size_um``
+    is the side of one pixel in micrometres, or ``None`` when the file does not say.
+    """
+
+    path: Path
+    data: np.ndarray
+    pixel_size_um: float | None
+    bit_depth: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def height(self) -> int:
+        return int(self.data.shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.data.shape[1])
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.data.ndim == 2 else int(self.data.shape[2])
+
+    def describe(self) -> str:
+        """One line for people: size, dtype, channels and pixel size."""
+        size = "unknown" if self.pixel_size_um is None else f"{self.pixel_size_um:.4g} µm/px"
+        return (f"{self.path.name}: {self.width}×{self.height} px, {self.data.dtype} "
+                f"({self.bit_depth}-bit), {self.channels} channel(s), pixel size {size}")
+
+
+def is_micrograph_file(path: Path) -> bool:
+    """True when ``path`` has a suffix SteelSeg reads as a micrograph."""
+    return path.suffix.lower() in MICROGRAPH_SUFFIXES
+
+
+def read_micrograph(path: str | Path) -> Micrograph:
+    """Read a TIFF, PNG, JPEG or BMP micrograph.
+
+    Multi-page TIFFs give their first page (with a note), an alpha channel is dropped (with a
+    note), palette images become RGB. Raises :class:`MicrographError` naming the file when it
+    is missing, empty, not an image, truncated, too small or of an unsupported layout.
+    """
+    path = Path(path)
+    _check_file(path)
+    notes: list[str] = []
+    if path.suffix.lower() in (".tif", ".tiff"):
+        data, pixel_size = _read_tiff(path, notes)
+    else:
+        data, pixel_size = _read_with_pillow(path, notes), None
+    data = _standard_layout(path, data, notes)
+    _check_size(path, data)
+    for note in notes:
+        warnings.warn(f"{path.name}: {note}", MicrographWarning, stacklevel=2)
+    return Micrograph(path, data, pixel_size, _bit_depth(data.dtype), notes)
+
+
+def to_float01(data: np.ndarray) -> np.ndarray:
+    """The one normalisation used for computation: float32 ``(H, W, C)`` in [0, 1].
+
+    Integer images are divided by their dtype's maximum (255 for uint8, 65535 for uint16), so
+    the same grey level always maps to the same value whatever the image content. Float images
+    already within [0, 1] are kept; other float ranges are rescaled from their min..max.
+    """
+    if data.ndim == 2:
+        data = data[..., np.newaxis]
+    if data.dtype == bool:
+        return data.astype(np.float32)
+    if np.issubdtype(data.dtype, np.integer):
+        scale = np.float32(1.0 / np.iinfo(data.dtype).max)
+        return data.astype(np.float32) * scale
+    out = data.astype(np.float32, copy=True)
+    low, high = float(np.nanmin(out)), float(np.nanmax(out))
+    if low < 0.0 or high > 1.0:
+        out -= low
+        out /= max(high - low, np.finfo(np.float32).tiny)
+    return np.nan_to_num(out, copy=False)
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise MicrographError(f"{path}: file not found")
+    if path.is_dir():
+        raise MicrographError(f"{path}: is a folder, not an image file")
+    if not is_micrograph_file(path):
+        raise MicrographError(
+            f"{path}: unsupported file type '{path.suffix}'; use one of {', '.join(MICROGRAPH_SUFFIXES)}")
+    if path.stat().st_size == 0:
+        raise MicrographError(f"{path}: the file is empty (0 bytes)")
+
+
+def _read_tiff(path: Path, notes: list[str]) -> tuple[np.ndarray, float | None]:
+    try:
+        with tifffile.TiffFile(path) as tif:
+            if len(tif.pages) > 1:
+                notes.append(f"multi-page TIFF with {len(tif.pages)} pages; only the first page is used")
+            page = tif.pages[0]
+            data = page.asarray()
+            if page.axes.startswith("S") and data.ndim == 3:
+                data = np.moveaxis(data, 0, -1)
+            return data, tiff_pixel_size_um(tif)
+    except MicrographError:
+        raise
+    except Exception as exc:  # tifffile raises many types for damaged files
+        raise MicrographError(f"{path}: not a readable TIFF image ({exc})") from exc
+
+
+def _read_with_pillow(path: Path, notes: list[str]) -> np.ndarray:
+    try:
+        with Image.open(path) as image:
+            image.load()
+            if image.mode == "P":
+                image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+            elif image.mode == "CMYK":
+                image = image.convert("RGB")
+                notes.append("CMYK image converted to RGB")
+            elif image.mode == "I":
+                return _narrow_int32(np.asarray(image))
+            return np.asarray(image).copy()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise MicrographError(f"{path}: not a readable image, the file may be damaged or truncated ({exc})") from exc
+    except Image.DecompressionBombError as exc:
+        raise MicrographError(f"{path}: image too large (over {MAX_PIXELS:,} pixels)") from exc
+
+
+def _narrow_int32(data: np.ndarray) -> np.ndarray:
+    if data.min() >= 0 and data.max() <= np.iinfo(np.uint16).max:
+        return data.astype(np.uint16)
+    return data
+
+
+def _standard_layout(path: Path, data: np.ndarray, notes: list[str]) -> np.ndarray:
+    if data.ndim == 3 and data.shape[2] == 1:
+        data = data[..., 0]
+    if data.ndim == 3 and data.shape[2] == 2:
+        notes.append("grey + alpha image: alpha channel dropped")
+        data = data[..., 0]
+    if data.ndim == 3 and data.shape[2] == 4:
+        notes.append("RGBA image: alpha channel dropped")
+        data = data[..., :3]
+    if data.ndim == 2 or (data.ndim == 3 and data.shape[2] == 3):
+        return data
+    raise MicrographError(f"{path}: unsupported image layout {data.shape}; expected grey (H, W) or RGB (H, W, 3)")
+
+
+def _check_size(path: Path, data: np.ndarray) -> None:
+    height, width = data.shape[:2]
+    if height < MIN_SIDE_PX or width < MIN_SIDE_PX:
+        raise MicrographError(
+            f"{path}: image is only {width}×{height} pixels; SteelSeg needs at least {MIN_SIDE_PX}×{MIN_SIDE_PX}")
+
+
+def _bit_depth(dtype: np.dtype) -> int:
+    return 1 if dtype == bool else int(np.dtype(dtype).itemsize * 8)
+
+
+def write_label_image(path: str | Path, labels: np.ndarray) -> Path:
+    """Atomically write a ``(H, W)`` label image as PNG: uint8, or uint16 past 255 classes."""
+    labels = np.asarray(labels)
+    if labels.ndim != 2 or not (np.issubdtype(labels.dtype, np.integer) or labels.dtype == bool):
+        raise LabelImageError(f"{path}: a label image must be a 2-D integer array, got {labels.dtype} {labels.shape}")
+    top = int(labels.max()) if labels.size else 0
+    if labels.size and int(labels.min()) < 0:
+        raise LabelImageError(f"{path}: label values must not be negative")
+    if top > np.iinfo(np.uint16).max:
+        raise LabelImageError(f"{path}: label value {top} does not fit a 16-bit PNG")
+    array = labels.astype(np.uint8 if top <= 255 else np.uint16)
+    return atomic_write(path, lambda handle: Image.fromarray(array).save(handle, format="PNG", compress_level=3))
+
+
+def read_label_image(path: str | Path, zero_based: bool = False) -> np.ndarray:
+    """Read a ``(H, W)`` label image (uint8 or uint16).
+
+    ``zero_based=True`` reads an external mask whose classes start at 0 and shifts it by one
+    to SteelSeg's convention (1..K, 0 = unlabelled).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise LabelImageError(f"{path}: label image not found")
+    try:
+        with Image.open(path) as image:
+            image.load()
+            labels = np.asarray(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise LabelImageError(f"{path}: not a readable label image ({exc})") from exc
+    if labels.ndim == 3:
+        if not np.all(labels[..., :3] == labels[..., :1]):
+            raise LabelImageError(f"{path}: label image is in colour; expected one class value per pixel (grey PNG)")
+        labels = labels[..., 0]
+    if not np.issubdtype(labels.dtype, np.integer) and labels.dtype != bool:
+        raise LabelImageError(f"{path}: label image holds {labels.dtype} values; expected integers")
+    labels = labels.astype(np.uint16 if labels.max(initial=0) > 254 else np.uint8)
+    return labels + 1 if zero_based else labels
+

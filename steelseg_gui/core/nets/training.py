@@ -1,0 +1,327 @@
+"""Training a segmentation net on tiles: a job that yields progress after every batch.
+
+Adam, weighted cross-entropy (unlabelled pixels ignored), validation after every epoch (and
+every ``validate_every`` iterations if asked), early stopping on the validation loss, the best
+weights kept in the model folder as soon as they are found, a resume checkpoint after each
+validation. The model folder holds the bundle (``config.json``, ``weights.safetensors``) plus
+``history.csv``, ``history.json``, ``curves.png`` and ``checkpoint.pt``.
+
+Closing the job (cancel) stops it within one batch; the best checkpoint stays loadable.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from steelseg_gui.core.nets.architectures import check_architecture, load_encoder_weights, size_multiple, build_network
+from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.errors import ModelError, SteelSegError
+from steelseg_gui.core.quantify.metrics import EvaluationResult, confusion_counts
+from steelseg_gui.core.bundle import data_fingerprint
+from steelseg_gui.core.nets.bundle import net_config, save_net
+from steelseg_gui.core.jobs import Job, Progress
+from steelseg_gui.core.nets.tiles import (DEFAULT_TILE, IGNORE, LabelledImage, TileBatches, TilePlan, channel_statistics,
+                    check_labelled, class_weights, epoch_rng, plan_tiles)
+from steelseg_gui.core.nets.history import CHECKPOINT_FILE, read_checkpoint, write_checkpoint, write_history
+
+
+@dataclass
+class TrainSettings:
+    """Hyper-parameters; ``tile`` in px, ``learning_rate`` for Adam, ``weight_decay`` its L2 term."""
+
+    architecture: str = "unet"
+    epochs: int = 10
+    batch_size: int = 8
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-4
+    patience: int = 4
+    validate_every: int = 0
+    tile: int = DEFAULT_TILE
+    class_weighting: str = "median"
+    device: str = "auto"
+    seed: int = 0
+    mixed_precision: bool = True   # see mixed_precision_dtype
+    encoder_weights: str | None = None
+    colour_jitter: bool = False
+
+
+@dataclass(frozen=True)
+class TrainProgress(Progress):
+    """Progress of a training job; ``history`` holds one row per validation so far."""
+
+    epoch: int = 0
+    history: tuple = ()
+
+
+@dataclass
+class TrainResult:
+    """How training ended (``completed``, ``early stopping`` or ``cancelled``) and where the model is."""
+
+    folder: Path
+    stopped: str
+    best_epoch: int | None
+    history: list[dict] = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+
+
+def choose_device(name: str = "auto") -> torch.device:
+    """``auto``: CUDA, then Apple MPS, then CPU; an explicit device that is absent is an error."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise SteelSegError("--device cuda: no CUDA GPU is available on this machine; use --device auto or cpu")
+    if name not in ("cpu", "cuda", "mps"):
+        raise SteelSegError(f"unknown device '{name}': use auto, cpu, cuda or mps")
+    return torch.device(name)
+
+
+def mixed_precision_dtype(device: torch.device) -> torch.dtype | None:
+    """float16 on CUDA (with loss scaling); bfloat16 on CPUs whose instruction set computes it
+    (AVX512-BF16 or AMX: about twice as fast); none elsewhere. Weights and the loss stay float32.
+
+    oneDNN also runs bfloat16 on plain AVX-512 by emulation, about half as fast as float32, so
+    the CPU's own flags decide, not ``torch.ops.mkldnn._is_mkldnn_bf16_supported``."""
+    if device.type == "cuda":
+        return torch.float16
+    if device.type == "cpu" and torch.backends.mkldnn.is_available() and cpu_computes_bfloat16():
+        return torch.bfloat16
+    return None
+
+
+@functools.cache
+def cpu_computes_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """True when ``cpuinfo`` (Linux's) lists native bfloat16 instructions (x86 AVX512-BF16 or AMX-BF16)."""
+    try:
+        with open(cpuinfo) as handle:
+            flags = next((line.split(":", 1)[1].split() for line in handle if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+class _Run:
+    """Everything one training run holds: data, network, optimiser, bookkeeping."""
+
+    def __init__(self, items: list[LabelledImage], classes: ClassTable, settings: TrainSettings, plan: TilePlan):
+        self.settings, self.plan, self.classes = settings, plan, classes
+        train_items = [items[k] for k in sorted({ref.image for ref in plan.parts["train"]})]
+        self.mean, self.std = channel_statistics(train_items)
+        self.channels = items[0].image.shape[2]
+        self.batches = TileBatches(items, classes, settings.tile, self.mean, self.std, settings.colour_jitter)
+        self.device = choose_device(settings.device)
+        torch.manual_seed(settings.seed)
+        self.network = build_network(settings.architecture, self.channels, len(classes)).to(self.device)
+        if settings.encoder_weights:
+            load_encoder_weights(self.network, settings.encoder_weights)
+            self.network.to(self.device)
+        weights = class_weights(train_items, classes, settings.class_weighting)
+        self.loss = nn.CrossEntropyLoss(weight=torch.as_tensor(weights, device=self.device), ignore_index=IGNORE)
+        self.optimiser = torch.optim.Adam(self.network.parameters(), lr=settings.learning_rate,
+                                          weight_decay=settings.weight_decay)
+        self.amp_dtype = mixed_precision_dtype(self.device) if settings.mixed_precision else None
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
+        self.fingerprint = data_fingerprint(a for item in items for a in (item.image, item.mask))
+        self.history: list[dict] = []
+        self.epoch = 0
+        self.best_loss, self.best_epoch, self.best_state, self.bad_validations = float("inf"), None, None, 0
+        self.class_weights = weights.tolist()
+        self.done, self.total = 0, 1
+
+    def progress(self, message: str) -> TrainProgress:
+        """A report of the batches done so far, with ``message`` and the history."""
+        return TrainProgress(self.done, self.total, message, self.epoch, tuple(self.history))
+
+    def autocast(self) -> torch.autocast:
+        return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.amp_dtype is not None)
+
+    def step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """One optimiser step on a batch; returns its loss and confusion counts."""
+        self.network.train()
+        inputs, target = torch.from_numpy(x).to(self.device), torch.from_numpy(y).to(self.device)
+        self.optimiser.zero_grad(set_to_none=True)
+        with self.autocast():
+            scores = self.network(inputs)
+            loss = self.loss(scores.float(), target)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimiser)
+        self.scaler.update()
+        return float(loss.detach()), self._confusion(scores, y)
+
+    @torch.inference_mode()
+    def evaluate(self, part: str) -> Job[dict]:
+        """Loss, accuracy and mean IoU on the tiles of ``part`` (a job: one report per batch)."""
+        self.network.eval()
+        refs, size = self.plan.parts[part], self.settings.batch_size
+        total, weight, confusion = 0.0, 0, np.zeros((len(self.classes),) * 2, np.int64)
+        for start in range(0, len(refs), size):
+            x, y = self.batches.batch(refs[start:start + size])
+            with self.autocast():
+                scores = self.network(torch.from_numpy(x).to(self.device)).float()
+            labelled = int((y != IGNORE).sum())
+            if labelled:
+                total += float(self.loss(scores, torch.from_numpy(y).to(self.device))) * labelled
+                weight += labelled
+            confusion += self._confusion(scores, y)
+            yield self.progress(f"evaluating on {part} tiles: {min(start + size, len(refs))}/{len(refs)}")
+        return summarise(total / weight if weight else None, confusion, self.classes)
+
+    def _confusion(self, scores: torch.Tensor, y: np.ndarray) -> np.ndarray:
+        predicted = scores.detach().argmax(1).cpu().numpy()
+        counts = confusion_counts(predicted + 1, np.where(y == IGNORE, 0, y + 1), len(self.classes))
+        return counts[1:, 1:]
+
+    def config(self, metrics: dict, stopped: str) -> dict:
+        training = {**asdict(self.settings), "epochs_run": self.epoch, "best_epoch": self.best_epoch,
+                    "stopped": stopped, "split_by": self.plan.split_by, "split": self.plan.names,
+                    "tiles": {part: len(refs) for part, refs in self.plan.parts.items()},
+                    "class_weights": self.class_weights, "device": str(self.device), "notes": self.plan.notes}
+        return net_config(self.settings.architecture, self.classes, self.channels, self.mean, self.std,
+                          self.settings.tile, training, metrics, data_fingerprint=self.fingerprint)
+
+
+def summarise(loss: float | None, confusion: np.ndarray, classes: ClassTable) -> dict:
+    """``loss``, ``accuracy`` (global) and ``mean_iou`` from ``(K, K)`` confusion counts."""
+    result = EvaluationResult(classes.values, classes.names, confusion, np.zeros(len(classes), np.int64))
+    return {"loss": loss, "accuracy": result.global_accuracy, "mean_iou": result.mean_iou}
+
+
+def check_settings(settings: TrainSettings) -> None:
+    """Clear errors for settings that cannot work, before any data is read."""
+    check_architecture(settings.architecture)
+    multiple = size_multiple(settings.architecture)
+    if settings.tile < multiple or settings.tile % multiple:
+        raise SteelSegError(f"tile size {settings.tile} px: {settings.architecture} needs a multiple of {multiple} px")
+    if settings.epochs < 1 or settings.batch_size < 1:
+        raise SteelSegError("epochs and batch size must be at least 1")
+
+
+def train_network(items: list[LabelledImage], classes: ClassTable, settings: TrainSettings, folder: str | Path,
+                  plan: TilePlan | None = None, resume: str | Path | None = None) -> Job[TrainResult]:
+    """Train ``settings.architecture`` on ``items`` and keep the best model in ``folder`` (a job)."""
+    check_settings(settings)
+    check_labelled(items, classes)
+    plan = plan or plan_tiles(items, settings.tile, seed=settings.seed)
+    if not plan.parts["train"] or not plan.parts["validation"]:
+        raise SteelSegError("training needs tiles in both the training and the validation part: give at least "
+                            "two labelled images, or split by tile")
+    folder = Path(folder)
+    yield TrainProgress(0, 1, f"building {settings.architecture}")
+    run = _Run(items, classes, settings, plan)
+    if resume is not None:
+        _resume(run, Path(resume))
+    stopped = "completed"
+    try:
+        stopped = yield from _epochs(run, folder)
+    except GeneratorExit:
+        _keep_something(run, folder)
+        raise
+    metrics = yield from _final_metrics(run)
+    save_net(run.network, run.config(metrics, stopped), folder, in_place=True)
+    write_history(folder, run.history)
+    return TrainResult(folder, stopped, run.best_epoch, run.history, metrics)
+
+
+def _epochs(run: _Run, folder: Path) -> Job[str]:
+    settings, refs = run.settings, run.plan.parts["train"]
+    per_epoch = -(-len(refs) // settings.batch_size)
+    run.total = per_epoch * settings.epochs
+    while run.epoch < settings.epochs:
+        run.epoch += 1
+        rng = epoch_rng(settings.seed, run.epoch)
+        order = [refs[k] for k in rng.permutation(len(refs))]
+        losses, confusion, started, seen = [], np.zeros((len(run.classes),) * 2, np.int64), time.perf_counter(), 0
+        for b in range(per_epoch):
+            chunk = order[b * settings.batch_size:(b + 1) * settings.batch_size]
+            # Batch norm after global pooling (DeepLabV3+'s ASPP) cannot train on a single tile.
+            x, y = run.batches.batch(chunk + order[:max(0, 2 - len(chunk))], rng)
+            loss, counts = run.step(x, y)
+            losses.append(loss)
+            confusion += counts
+            seen += len(x)
+            run.done = (run.epoch - 1) * per_epoch + b + 1
+            yield run.progress(f"epoch {run.epoch}/{settings.epochs}, batch {b + 1}/{per_epoch}, loss {loss:.4f}")
+            if settings.validate_every and run.done % settings.validate_every == 0 and b + 1 < per_epoch:
+                yield from _validate(run, folder, {"epoch": run.epoch - 1 + (b + 1) / per_epoch})
+        train = summarise(float(np.mean(losses)), confusion, run.classes)
+        row = {"epoch": run.epoch, **{f"train_{k}": v for k, v in train.items()},
+               "seconds": round(time.perf_counter() - started, 2),
+               "tiles_per_second": round(seen / max(time.perf_counter() - started, 1e-9), 3)}
+        if (yield from _validate(run, folder, row)):
+            return "early stopping"
+    return "completed"
+
+
+def _validate(run: _Run, folder: Path, row: dict) -> Job[bool]:
+    """Validate, log a history row, keep the best weights; True when patience has run out."""
+    validation = yield from run.evaluate("validation")
+    row = {**row, **{f"val_{k}": v for k, v in validation.items()}}
+    run.history.append(row)
+    if validation["loss"] is not None and validation["loss"] < run.best_loss:
+        run.best_loss, run.best_epoch, run.bad_validations = validation["loss"], row["epoch"], 0
+        run.best_state = copy.deepcopy(run.network.state_dict())
+        save_net(run.network, run.config(_best_metrics(run), "training"), folder, in_place=True)
+    else:
+        run.bad_validations += 1
+    write_history(folder, run.history)
+    write_checkpoint(folder / CHECKPOINT_FILE, run)
+    yield run.progress(f"epoch {row['epoch']:g}: validation loss {_format(validation['loss'])}, "
+                       f"mean IoU {_format(validation['mean_iou'])}")
+    return run.bad_validations >= run.settings.patience
+
+
+def _format(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
+
+
+def _best_metrics(run: _Run) -> dict:
+    best = next(row for row in run.history if row["epoch"] == run.best_epoch)
+    return {k: v for k, v in best.items() if k.startswith("val_")}
+
+
+def _final_metrics(run: _Run) -> Job[dict]:
+    """Validation metrics of the best epoch, and test metrics of the best weights when there is a test part."""
+    if run.best_state is not None:
+        run.network.load_state_dict(run.best_state)
+    metrics = _best_metrics(run) if run.best_epoch is not None else {}
+    if run.plan.parts["test"]:
+        test = yield from run.evaluate("test")
+        metrics.update({f"test_{k}": v for k, v in test.items()})
+    return metrics
+
+
+def _keep_something(run: _Run, folder: Path) -> None:
+    """On cancel: the best weights are already saved; if no validation ran yet, save the current ones."""
+    if run.best_epoch is None:
+        save_net(run.network, run.config({}, "cancelled before the first validation"), folder, in_place=True)
+    else:
+        config = run.config(_best_metrics(run), "cancelled")
+        network = copy.deepcopy(run.network).cpu()
+        network.load_state_dict(run.best_state)
+        save_net(network, config, folder, in_place=True)
+
+
+def _resume(run: _Run, path: Path) -> None:
+    state = read_checkpoint(path)
+    if state["architecture"] != run.settings.architecture:
+        raise ModelError(f"{path}: checkpoint of {state['architecture']}, not {run.settings.architecture}")
+    try:
+        run.network.load_state_dict(state["model"])
+        run.optimiser.load_state_dict(state["optimiser"])
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise ModelError(f"{path}: the checkpoint does not fit this network and data ({exc})") from exc
+    run.epoch, run.history = int(state["epoch"]), list(state["history"])
+    run.best_loss, run.bad_validations = float(state["best_loss"]), int(state["bad_validations"])
+    run.best_epoch = state["best_epoch"]
+    run.best_state = state.get("best_model") or None
