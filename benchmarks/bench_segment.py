@@ -25,13 +25,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from steelseg_gui.core.nets.architectures import architecture_names, build_network
+from steelseg_gui.core.nets.architectures import build_network
+from steelseg_gui.core.nets.settings import architecture_names
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.resources import resolve_model
 from steelseg_gui.core.segment.sliding_window import NetSegmenter
 from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
 from steelseg_gui.core.nets.bundle import NetModel, load_net
-from steelseg_gui.core.nets.training import choose_device
+from steelseg_gui.core.nets.device import choose_device
 from steelseg_gui.core.jobs import run_job
 from steelseg_gui.core.synthetic.micrographs import SynthSpec, generate
 

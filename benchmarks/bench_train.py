@@ -23,12 +23,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from steelseg_gui.core.nets.architectures import architecture_names, build_network, parameter_count
+from steelseg_gui.core.nets.architectures import build_network, parameter_count
+from steelseg_gui.core.nets.settings import architecture_names
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.quantify.metrics import SegmentationEvaluator
 from steelseg_gui.core.nets.bundle import load_net
-from steelseg_gui.core.nets.whole_image import predict_whole
-from steelseg_gui.core.nets.training import TrainSettings, _Run, choose_device, train_network
+from whole_image import predict_whole
+from steelseg_gui.core.nets.device import choose_device
+from steelseg_gui.core.nets.settings import TrainSettings
+from steelseg_gui.core.nets.training import _Run, train_network
 from steelseg_gui.core.jobs import run_job
 from steelseg_gui.core.nets.tiles import LabelledImage, TileRef, plan_tiles
 from steelseg_gui.core.nets.training_data import folder_training_images

@@ -58,7 +58,8 @@ def main() -> int:
     code = steelseg(command)
     if code:
         return code
-    (out / "checkpoint.pt").unlink(missing_ok=True)
+    for name in ("checkpoint.json", "checkpoint.safetensors"):
+        (out / name).unlink(missing_ok=True)
     write_card(out, command, args)
     return 0
 

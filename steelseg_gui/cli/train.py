@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 from steelseg_gui.core.errors import SteelSegError
+from steelseg_gui.core.nets.settings import CLASS_WEIGHTINGS, DEVICES, SPLITS, TrainSettings
 from steelseg_gui.cli.progress_bar import run_with_bar
 
 # torch and the networks are imported when the command runs, so that ``steelseg --help`` stays quick.
@@ -23,24 +24,29 @@ def register(commands) -> None:
     train.add_argument("--arch", required=True, metavar="NAME", help="unet, segnet-vgg16, deeplabv3plus-resnet50, "
                        "deeplabv3plus-resnet18, deeplabv3plus-mobilenetv2, or ARCH-ENCODER of segmentation-models-pytorch")
     train.add_argument("--out", required=True, metavar="MODEL_DIR")
-    train.add_argument("--epochs", type=int, default=10)
-    train.add_argument("--batch-size", type=int, default=8)
-    train.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate (default 0.001)")
-    train.add_argument("--weight-decay", type=float, default=1e-4, help="L2 regularisation (default 0.0001)")
-    train.add_argument("--patience", type=int, default=4, help="validations without improvement before stopping")
-    train.add_argument("--validate-every", type=int, default=0, metavar="N", help="also validate every N iterations")
-    train.add_argument("--tile", type=int, default=224, help="tile size in px (default 224)")
-    train.add_argument("--split", choices=("image", "tile"), default="image")
+    defaults = TrainSettings()
+    train.add_argument("--epochs", type=int, default=defaults.epochs)
+    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    train.add_argument("--lr", type=float, default=defaults.learning_rate,
+                       help=f"Adam learning rate (default {defaults.learning_rate:g})")
+    train.add_argument("--weight-decay", type=float, default=defaults.weight_decay,
+                       help=f"L2 regularisation (default {defaults.weight_decay:g})")
+    train.add_argument("--patience", type=int, default=defaults.patience,
+                       help="validations without improvement before stopping")
+    train.add_argument("--validate-every", type=int, default=defaults.validate_every, metavar="N",
+                       help="also validate every N iterations")
+    train.add_argument("--tile", type=int, default=defaults.tile, help=f"tile size in px (default {defaults.tile})")
+    train.add_argument("--split", choices=SPLITS, default=SPLITS[0])
     train.add_argument("--paper-grid", action="store_true",
                        help="the seed paper's tiles: floor grid, each tile also turned 90/180/270 degrees")
-    train.add_argument("--class-weights", choices=("median", "inverse", "none"), default="median")
-    train.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto")
+    train.add_argument("--class-weights", choices=CLASS_WEIGHTINGS, default=defaults.class_weighting)
+    train.add_argument("--device", choices=DEVICES, default=defaults.device)
     train.add_argument("--full-precision", action="store_true", help="train in float32 only (by default float16 "
                        "on CUDA and bfloat16 on CPUs that compute it natively, weights kept in float32)")
     train.add_argument("--colour-jitter", action="store_true", help="also vary gamma, contrast, brightness and "
                        "colour balance of training tiles, for images from other microscopes and etches")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--resume", metavar="CKPT", help="checkpoint.pt of an earlier run to continue")
+    train.add_argument("--seed", type=int, default=defaults.seed)
+    train.add_argument("--resume", metavar="MODEL_DIR", help="continue an earlier run from the checkpoint in its model folder (checkpoint.json, or checkpoint.pt of SteelSeg 0.1)")
     train.add_argument("--encoder-weights", metavar="FILE", help="local pretrained encoder weights "
                        "(.safetensors or a PyTorch state dict); nothing is downloaded")
     train.add_argument("--export-tiles", metavar="DIR", help="also write the tiles of each part as PNG files")
@@ -48,7 +54,8 @@ def register(commands) -> None:
 
 
 def run_train(args) -> int:
-    from steelseg_gui.core.nets.training import TrainSettings, check_settings, train_network
+    from steelseg_gui.core.nets.settings import check_settings
+    from steelseg_gui.core.nets.training import train_network
     from steelseg_gui.core.nets.tiles import TileSplitWarning, check_labelled, plan_tiles
     settings = TrainSettings(args.arch, args.epochs, args.batch_size, args.lr, args.weight_decay, args.patience,
                              args.validate_every, args.tile, args.class_weights, args.device, args.seed,

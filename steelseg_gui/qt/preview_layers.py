@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from steelseg_gui.core.project.classes import ClassTable
-from steelseg_gui.core.forest.propagation import Propagation
+from steelseg_gui.core.prediction import Prediction
 from steelseg_gui.qt.scribble_session import class_colormap, class_features, style_labels_layer
 
 PREVIEW_OPACITY = 0.55
@@ -40,7 +40,7 @@ class PreviewLayers:
         if active is not None and active in self.viewer.layers:
             self.viewer.layers.selection.active = active
 
-    def show(self, result: Propagation, classes: ClassTable) -> bool:
+    def show(self, result: Prediction, classes: ClassTable) -> bool:
         """Put a propagation result into the prepared layers; False when they do not fit it."""
         if self.labels is None or self.labels not in self.viewer.layers or self.labels.data.shape != result.labels.shape:
             return False

@@ -15,15 +15,13 @@ from qtpy.QtCore import Qt, QTimer, Signal
 from qtpy.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget,
                             QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QVBoxLayout)
 
-from steelseg_gui.core.nets.architectures import architecture_names
 from steelseg_gui.core.errors import ModelError
 from steelseg_gui.core.bundle import read_model_config
-from steelseg_gui.core.nets.training import TrainSettings
+from steelseg_gui.core.nets.settings import DEFAULT_ARCHITECTURE, DEVICES, TrainSettings, architecture_names
 from steelseg_gui.core.nets.process import TrainingProcess, TrainingRequest
 from steelseg_gui.qt.curves_view import CurvesView
 
 POLL_MS = 100
-DEFAULT_CHECKED = ("deeplabv3plus-mobilenetv2",)
 
 
 class TrainPanel(QGroupBox):
@@ -54,17 +52,18 @@ class TrainPanel(QGroupBox):
         for name in architecture_names():
             item = QListWidgetItem(name)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked if name in DEFAULT_CHECKED else Qt.Unchecked)
+            item.setCheckState(Qt.Checked if name == DEFAULT_ARCHITECTURE else Qt.Unchecked)
             self.networks.addItem(item)
         self.networks.setMaximumHeight(110)
         self.epochs, self.batch_size, self.tile = QSpinBox(), QSpinBox(), QSpinBox()
-        for spin, low, high, value in ((self.epochs, 1, 1000, 10), (self.batch_size, 1, 256, 8),
-                                       (self.tile, 32, 1024, 224)):
+        defaults = TrainSettings()
+        for spin, low, high, value in ((self.epochs, 1, 1000, defaults.epochs), (self.batch_size, 1, 256, defaults.batch_size),
+                                       (self.tile, 32, 1024, defaults.tile)):
             spin.setRange(low, high)
             spin.setValue(value)
         self.tile.setSingleStep(32)
         self.device = QComboBox()
-        self.device.addItems(["auto", "cpu", "cuda", "mps"])
+        self.device.addItems(list(DEVICES))
         self.include_auto = QCheckBox("Also train on auto-masks (not reviewed)")
         self.start_button, self.cancel_button = QPushButton("Start"), QPushButton("Cancel")
         self.progress = QProgressBar()

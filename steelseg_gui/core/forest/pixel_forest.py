@@ -23,7 +23,8 @@ from steelseg_gui.core.errors import LabelImageError, MicrographError
 from steelseg_gui.core.forest.features import FeatureSpec, features_at
 from steelseg_gui.core.bundle import data_fingerprint
 from steelseg_gui.core.jobs import Job, Progress
-from steelseg_gui.core.forest.propagation import Propagation, predict_exact, predict_fast
+from steelseg_gui.core.forest.propagation import predict_exact, predict_fast
+from steelseg_gui.core.prediction import Prediction
 from steelseg_gui.core.forest.tree_eval import FlatForest
 
 DEFAULT_TREES = 200
@@ -75,7 +76,7 @@ class PixelForest:
             raise MicrographError(f"{name}: has {channels} channel(s) but the forest was trained on "
                                   f"{self.channels}-channel images; convert the image or retrain")
 
-    def predict(self, image: np.ndarray, name: str = "image", exact: bool = False) -> Job[Propagation]:
+    def predict(self, image: np.ndarray, name: str = "image", exact: bool = False) -> Job[Prediction]:
         """Propagate to every pixel of ``image``; ``exact`` walks every pixel through the forest
         instead of refining a coarse prediction (slower, see :mod:`steelseg_gui.core.forest.propagation`)."""
         self.check_channels(image.shape[2], name)

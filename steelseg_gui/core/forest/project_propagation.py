@@ -15,8 +15,8 @@ from steelseg_gui.core.forest.features import FeatureSpec
 from steelseg_gui.core.forest.pixel_forest import DEFAULT_TREES, PixelForest, ScribbledImage, train_forest
 from steelseg_gui.core.forest.bundle import save_forest
 from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
-from steelseg_gui.core.jobs import Job, Progress
-from steelseg_gui.core.forest.propagation import Propagation
+from steelseg_gui.core.jobs import Job, Progress, within
+from steelseg_gui.core.prediction import Prediction
 from steelseg_gui.core.project.folder import ImageEntry, Project
 
 
@@ -57,8 +57,8 @@ def train_project_forest(project: Project, trees: int = DEFAULT_TREES, seed: int
     return (yield from train_forest(items, project.classes, spec, trees, seed, cache=cache))
 
 
-def predict_entry(project: Project, forest: PixelForest, image_id: str) -> Job[Propagation]:
-    """Propagate ``forest`` to one project image (a job returning a :class:`Propagation`)."""
+def predict_entry(project: Project, forest: PixelForest, image_id: str) -> Job[Prediction]:
+    """Propagate ``forest`` to one project image (a job returning a :class:`Prediction`)."""
     yield Progress(0, 1, f"reading {image_id}")
     return (yield from forest.predict(load_image01(project, project.entry(image_id)), image_id))
 
@@ -82,7 +82,7 @@ def apply_to_project(project: Project, forest: PixelForest, include_reviewed: bo
         forest.check_channels(read_micrograph(project.image_path(entry)).channels, entry.id)
     for done, entry in enumerate(todo):
         yield Progress(len(todo) + done, len(todo) * 2, f"propagating to {entry.id}")
-        result = yield from _within(forest.predict(load_image01(project, entry), entry.id), len(todo) + done, len(todo) * 2)
+        result = yield from within(forest.predict(load_image01(project, entry), entry.id), len(todo) + done, len(todo) * 2)
         project.save_mask(entry.id, result.labels, "auto")
         report.written.append(entry.id)
     yield Progress(len(todo) * 2, len(todo) * 2, f"{len(report.written)} auto-mask(s) written")
@@ -97,16 +97,6 @@ def propagate_project(project: Project, trees: int = DEFAULT_TREES, seed: int = 
     report = yield from apply_to_project(project, forest, include_reviewed)
     report.model_folder = folder
     return report
-
-
-def _within(job: Job, done: int, total: int) -> Job:
-    """Run a sub-job, passing on its messages at the parent's step ``done`` of ``total``."""
-    while True:
-        try:
-            report = next(job)
-        except StopIteration as stop:
-            return stop.value
-        yield Progress(done, total, report.message)
 
 
 def _common_pixel_size(project: Project) -> float | None:

@@ -13,11 +13,10 @@ exact path (target: at least 99.5 % of pixels).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from steelseg_gui.core.forest.features import FeatureSpec, StripFeatures, feature_strips, strip_count
+from steelseg_gui.core.prediction import Prediction
 from steelseg_gui.core.jobs import Job, Progress
 from steelseg_gui.core.forest.tree_eval import FlatForest
 
@@ -26,28 +25,9 @@ CONFIDENT = 0.7
 CHUNK_PIXELS = 1 << 18
 
 
-@dataclass
-class Propagation:
-    """A forest's answer for one image.
-
-    ``labels`` ``(H, W)`` uint8 label values; ``probabilities`` ``(H, W, K)`` float32 in the
-    order of ``class_values``; ``uncertainty`` ``(H, W)`` float32 = 1 − top probability;
-    ``refined_fraction`` is the share of pixels the fast path predicted exactly (1.0 when exact).
-    """
-
-    labels: np.ndarray
-    probabilities: np.ndarray
-    class_values: np.ndarray
-    refined_fraction: float
-
-    @property
-    def uncertainty(self) -> np.ndarray:
-        return 1.0 - self.probabilities.max(axis=2)
-
-
 def predict_exact(image: np.ndarray, spec: FeatureSpec, forest: FlatForest, class_values: np.ndarray,
-                  name: str = "image") -> Job[Propagation]:
-    """Every pixel through every tree (a job returning a :class:`Propagation`)."""
+                  name: str = "image") -> Job[Prediction]:
+    """Every pixel through every tree (a job returning a :class:`Prediction`)."""
     height, width = image.shape[:2]
     probabilities = np.empty((height, width, forest.n_classes), np.float32)
     strips = strip_count(height, spec)
@@ -57,12 +37,12 @@ def predict_exact(image: np.ndarray, spec: FeatureSpec, forest: FlatForest, clas
         probabilities[strip.start:strip.stop] = _predict_points(strip, forest, rows.ravel(), cols.ravel()).reshape(
             strip.stop - strip.start, width, -1)
     yield Progress(strips, strips, f"{name}: done")
-    return _finish(probabilities, class_values, 1.0)
+    return Prediction.from_probabilities(probabilities, class_values)
 
 
 def predict_fast(image: np.ndarray, spec: FeatureSpec, forest: FlatForest, class_values: np.ndarray,
-                 name: str = "image") -> Job[Propagation]:
-    """Coarse grid, then exact refinement where the grid is unsure (a job returning a :class:`Propagation`)."""
+                 name: str = "image") -> Job[Prediction]:
+    """Coarse grid, then exact refinement where the grid is unsure (a job returning a :class:`Prediction`)."""
     height, width = image.shape[:2]
     grid_rows, grid_cols = _grid(height), _grid(width)
     probabilities = np.empty((height, width, forest.n_classes), np.float32)
@@ -71,7 +51,7 @@ def predict_fast(image: np.ndarray, spec: FeatureSpec, forest: FlatForest, class
         yield Progress(done, strips, f"{name}: rows {strip.start}-{strip.stop}")
         refined += _fast_strip(strip, forest, grid_rows, grid_cols, probabilities)
     yield Progress(strips, strips, f"{name}: done")
-    return _finish(probabilities, class_values, refined / (height * width))
+    return Prediction.from_probabilities(probabilities, class_values, refined / (height * width))
 
 
 def _fast_strip(strip: StripFeatures, forest: FlatForest, grid_rows: np.ndarray, grid_cols: np.ndarray,
@@ -132,9 +112,3 @@ def _predict_points(strip: StripFeatures, forest: FlatForest, rows: np.ndarray, 
 def _grid(size: int) -> np.ndarray:
     """Grid coordinates every ``GRID_STEP_PX`` pixels, always including the last pixel."""
     return np.unique(np.append(np.arange(0, size, GRID_STEP_PX), size - 1))
-
-
-def _finish(probabilities: np.ndarray, class_values: np.ndarray, refined_fraction: float) -> Propagation:
-    labels = np.asarray(class_values)[probabilities.argmax(axis=2)]
-    dtype = np.uint8 if labels.max(initial=0) <= 255 else np.uint16
-    return Propagation(labels.astype(dtype), probabilities, np.asarray(class_values), refined_fraction)

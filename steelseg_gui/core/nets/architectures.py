@@ -30,27 +30,14 @@ from segmentation_models_pytorch.encoders import encoders
 from torch import nn
 
 from steelseg_gui.core.errors import ModelError, SteelSegError
+from steelseg_gui.core.nets.settings import PAPER_NETWORKS, SEED_PAPER_SMP, architecture_names
 
-PAPER_NETWORKS = ("unet", "segnet-vgg16")
-SEED_PAPER_SMP = {"deeplabv3plus-resnet50": ("deeplabv3plus", "resnet50"),
-                  "deeplabv3plus-resnet18": ("deeplabv3plus", "resnet18"),
-                  "deeplabv3plus-mobilenetv2": ("deeplabv3plus", "mobilenet_v2")}
 ENCODER_ALIASES = {"mobilenetv2": "mobilenet_v2"}
 VGG16_STAGES = ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 512, 512))
 
 
 class ArchitectureError(SteelSegError):
     """An architecture name that is not in the registry."""
-
-
-def architecture_names() -> list[str]:
-    """The named networks (any other segmentation-models-pytorch ``ARCH-ENCODER`` pair works too)."""
-    return list(PAPER_NETWORKS) + list(SEED_PAPER_SMP)
-
-
-def size_multiple(name: str) -> int:
-    """Tile height and width must be multiples of this many pixels for network ``name``."""
-    return 8 if name == "unet" else 32
 
 
 def build_network(name: str, in_channels: int, classes: int) -> nn.Module:

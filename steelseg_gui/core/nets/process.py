@@ -18,7 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from steelseg_gui.core.nets.training import TrainSettings
+from steelseg_gui.core.jobs import JobCancelled, run_job
+from steelseg_gui.core.nets.settings import TrainSettings
 
 POLL_LIMIT = 200
 
@@ -71,22 +72,28 @@ def _child(request: TrainingRequest, messages, cancel) -> None:  # pragma: no co
 
 
 def _train_one(job, messages, cancel):  # pragma: no cover - runs in the child
-    history_length, last_sent = -1, 0.0
-    while True:
-        try:
-            report = next(job)
-        except StopIteration as stop:
-            return stop.value
-        if cancel.is_set():
-            job.close()
-            return None
-        history = report.history if len(report.history) != history_length else None
+    """Run one training job, forwarding its progress; None when cancelled (the best model is kept)."""
+    forward = _ProgressForwarder(messages)
+    try:
+        return run_job(job, forward, cancel.is_set)
+    except JobCancelled:
+        return None
+
+
+class _ProgressForwarder:  # pragma: no cover - runs in the child
+    """Sends a training report to the parent at most every 0.1 s, and always when the history grew."""
+
+    def __init__(self, messages):
+        self.messages = messages
+        self.history_length, self.last_sent = -1, 0.0
+
+    def __call__(self, report) -> None:
+        history = report.history if len(report.history) != self.history_length else None
         now = time.monotonic()
-        if history is not None or now - last_sent > 0.1:
-            history_length = len(report.history)
-            last_sent = now
-            messages.put(("progress", report.done, report.total, report.message, report.epoch,
-                          None if history is None else [dict(row) for row in history]))
+        if history is not None or now - self.last_sent > 0.1:
+            self.history_length, self.last_sent = len(report.history), now
+            self.messages.put(("progress", report.done, report.total, report.message, report.epoch,
+                               None if history is None else [dict(row) for row in history]))
 
 
 class TrainingProcess:

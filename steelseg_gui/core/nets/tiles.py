@@ -20,9 +20,9 @@ import numpy as np
 
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import LabelImageError, SteelSegError
+from steelseg_gui.core.nets.settings import DEFAULT_TILE
 
 IGNORE = -100
-DEFAULT_TILE = 224
 DEFAULT_FRACTIONS = (0.7, 0.2, 0.1)
 PARTS = ("train", "validation", "test")
 

@@ -4,7 +4,8 @@ Adam, weighted cross-entropy (unlabelled pixels ignored), validation after every
 every ``validate_every`` iterations if asked), early stopping on the validation loss, the best
 weights kept in the model folder as soon as they are found, a resume checkpoint after each
 validation. The model folder holds the bundle (``config.json``, ``weights.safetensors``) plus
-``history.csv``, ``history.json``, ``curves.png`` and ``checkpoint.pt``.
+``history.csv``, ``history.json``, ``curves.png`` and the resume checkpoint (``checkpoint.json`` and
+``checkpoint.safetensors``, see :mod:`steelseg_gui.core.nets.checkpoint`).
 
 Closing the job (cancel) stops it within one batch; the best checkpoint stays loadable.
 """
@@ -12,7 +13,6 @@ Closing the job (cancel) stops it within one batch; the best checkpoint stays lo
 from __future__ import annotations
 
 import copy
-import functools
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,36 +21,19 @@ import numpy as np
 import torch
 from torch import nn
 
-from steelseg_gui.core.nets.architectures import check_architecture, load_encoder_weights, size_multiple, build_network
+from steelseg_gui.core.nets.architectures import build_network, load_encoder_weights
+from steelseg_gui.core.nets.device import choose_device, mixed_precision_dtype
+from steelseg_gui.core.nets.settings import TrainSettings, check_settings
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import ModelError, SteelSegError
 from steelseg_gui.core.quantify.metrics import EvaluationResult, confusion_counts
 from steelseg_gui.core.bundle import data_fingerprint
 from steelseg_gui.core.nets.bundle import net_config, save_net
 from steelseg_gui.core.jobs import Job, Progress
-from steelseg_gui.core.nets.tiles import (DEFAULT_TILE, IGNORE, LabelledImage, TileBatches, TilePlan, channel_statistics,
+from steelseg_gui.core.nets.tiles import (IGNORE, LabelledImage, TileBatches, TilePlan, channel_statistics,
                     check_labelled, class_weights, epoch_rng, plan_tiles)
-from steelseg_gui.core.nets.history import CHECKPOINT_FILE, read_checkpoint, write_checkpoint, write_history
-
-
-@dataclass
-class TrainSettings:
-    """Hyper-parameters; ``tile`` in px, ``learning_rate`` for Adam, ``weight_decay`` its L2 term."""
-
-    architecture: str = "unet"
-    epochs: int = 10
-    batch_size: int = 8
-    learning_rate: float = 1e-3
-    weight_decay: float = 1e-4
-    patience: int = 4
-    validate_every: int = 0
-    tile: int = DEFAULT_TILE
-    class_weighting: str = "median"
-    device: str = "auto"
-    seed: int = 0
-    mixed_precision: bool = True   # see mixed_precision_dtype
-    encoder_weights: str | None = None
-    colour_jitter: bool = False
+from steelseg_gui.core.nets.checkpoint import Checkpoint, read_checkpoint, write_checkpoint
+from steelseg_gui.core.nets.history import write_history
 
 
 @dataclass(frozen=True)
@@ -70,45 +53,6 @@ class TrainResult:
     best_epoch: int | None
     history: list[dict] = field(default_factory=list)
     metrics: dict = field(default_factory=dict)
-
-
-def choose_device(name: str = "auto") -> torch.device:
-    """``auto``: CUDA, then Apple MPS, then CPU; an explicit device that is absent is an error."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise SteelSegError("--device cuda: no CUDA GPU is available on this machine; use --device auto or cpu")
-    if name not in ("cpu", "cuda", "mps"):
-        raise SteelSegError(f"unknown device '{name}': use auto, cpu, cuda or mps")
-    return torch.device(name)
-
-
-def mixed_precision_dtype(device: torch.device) -> torch.dtype | None:
-    """float16 on CUDA (with loss scaling); bfloat16 on CPUs whose instruction set computes it
-    (AVX512-BF16 or AMX: about twice as fast); none elsewhere. Weights and the loss stay float32.
-
-    oneDNN also runs bfloat16 on plain AVX-512 by emulation, about half as fast as float32, so
-    the CPU's own flags decide, not ``torch.ops.mkldnn._is_mkldnn_bf16_supported``."""
-    if device.type == "cuda":
-        return torch.float16
-    if device.type == "cpu" and torch.backends.mkldnn.is_available() and cpu_computes_bfloat16():
-        return torch.bfloat16
-    return None
-
-
-@functools.cache
-def cpu_computes_bfloat16(cpuinfo: str = "/proc/cpuinfo") -> bool:
-    """True when ``cpuinfo`` (Linux's) lists native bfloat16 instructions (x86 AVX512-BF16 or AMX-BF16)."""
-    try:
-        with open(cpuinfo) as handle:
-            flags = next((line.split(":", 1)[1].split() for line in handle if line.startswith("flags")), [])
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 class _Run:
@@ -191,20 +135,17 @@ class _Run:
                           self.settings.tile, training, metrics, data_fingerprint=self.fingerprint)
 
 
+    def checkpoint(self) -> Checkpoint:
+        """Everything needed to resume this run."""
+        return Checkpoint(self.settings.architecture, self.epoch, self.history, self.network.state_dict(),
+                          self.optimiser.state_dict(), self.best_loss, self.best_epoch, self.bad_validations,
+                          self.best_state or {})
+
+
 def summarise(loss: float | None, confusion: np.ndarray, classes: ClassTable) -> dict:
     """``loss``, ``accuracy`` (global) and ``mean_iou`` from ``(K, K)`` confusion counts."""
     result = EvaluationResult(classes.values, classes.names, confusion, np.zeros(len(classes), np.int64))
     return {"loss": loss, "accuracy": result.global_accuracy, "mean_iou": result.mean_iou}
-
-
-def check_settings(settings: TrainSettings) -> None:
-    """Clear errors for settings that cannot work, before any data is read."""
-    check_architecture(settings.architecture)
-    multiple = size_multiple(settings.architecture)
-    if settings.tile < multiple or settings.tile % multiple:
-        raise SteelSegError(f"tile size {settings.tile} px: {settings.architecture} needs a multiple of {multiple} px")
-    if settings.epochs < 1 or settings.batch_size < 1:
-        raise SteelSegError("epochs and batch size must be at least 1")
 
 
 def train_network(items: list[LabelledImage], classes: ClassTable, settings: TrainSettings, folder: str | Path,
@@ -275,7 +216,7 @@ def _validate(run: _Run, folder: Path, row: dict) -> Job[bool]:
     else:
         run.bad_validations += 1
     write_history(folder, run.history)
-    write_checkpoint(folder / CHECKPOINT_FILE, run)
+    write_checkpoint(folder, run.checkpoint())
     yield run.progress(f"epoch {row['epoch']:g}: validation loss {_format(validation['loss'])}, "
                        f"mean IoU {_format(validation['mean_iou'])}")
     return run.bad_validations >= run.settings.patience
@@ -314,14 +255,14 @@ def _keep_something(run: _Run, folder: Path) -> None:
 
 def _resume(run: _Run, path: Path) -> None:
     state = read_checkpoint(path)
-    if state["architecture"] != run.settings.architecture:
-        raise ModelError(f"{path}: checkpoint of {state['architecture']}, not {run.settings.architecture}")
+    if state.architecture != run.settings.architecture:
+        raise ModelError(f"{path}: checkpoint of {state.architecture}, not {run.settings.architecture}")
     try:
-        run.network.load_state_dict(state["model"])
-        run.optimiser.load_state_dict(state["optimiser"])
-    except (RuntimeError, ValueError, KeyError) as exc:
+        run.network.load_state_dict(state.model)
+        run.optimiser.load_state_dict(state.optimiser)
+    except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: the checkpoint does not fit this network and data ({exc})") from exc
-    run.epoch, run.history = int(state["epoch"]), list(state["history"])
-    run.best_loss, run.bad_validations = float(state["best_loss"]), int(state["bad_validations"])
-    run.best_epoch = state["best_epoch"]
-    run.best_state = state.get("best_model") or None
+    run.epoch, run.history = state.epoch, state.history
+    run.best_loss, run.bad_validations = state.best_loss, state.bad_validations
+    run.best_epoch = state.best_epoch
+    run.best_state = state.best_model or None

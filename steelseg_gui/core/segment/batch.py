@@ -23,7 +23,7 @@ from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import MicrographError, SteelSegError
 from steelseg_gui.core.quantify.fractions import area_fractions, ferrite_intercept, fraction_statistics, lever_rule_carbon
 from steelseg_gui.core.imaging.micrograph import is_micrograph_file, read_micrograph, to_float01, write_label_image
-from steelseg_gui.core.jobs import Job, Progress
+from steelseg_gui.core.jobs import Job, Progress, run_job
 
 RECORDS = "records"
 _SEGMENTERS: dict[tuple[str, str], object] = {}
@@ -71,7 +71,7 @@ def segment_file(model: str, path: str, out: str, options: BatchOptions) -> dict
         segmenter = _segmenter(model, options.device)
         micrograph = read_micrograph(path)
         labels_job = segmenter.segment(to_float01(micrograph.data), Path(path).name)
-        result = _finish(labels_job)
+        result = run_job(labels_job)
         _write_outputs(Path(out), record["name"], micrograph.data, result, segmenter.classes, options)
         pixel_size = options.pixel_size_um or micrograph.pixel_size_um
         record.update(_measurements(result.labels, segmenter.classes, pixel_size))
@@ -81,14 +81,6 @@ def segment_file(model: str, path: str, out: str, options: BatchOptions) -> dict
         record["error"] = f"{Path(path).name}: {type(exc).__name__}: {exc}"
     atomic_write_json(Path(out) / RECORDS / f"{record['name']}.json", record)
     return record
-
-
-def _finish(job):
-    while True:
-        try:
-            next(job)
-        except StopIteration as stop:
-            return stop.value
 
 
 def _segmenter(model: str, device: str):

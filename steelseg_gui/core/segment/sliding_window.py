@@ -6,7 +6,7 @@ falls towards each tile's border, so no seam shows where tiles meet. Rows of til
 only one row of tiles' worth of accumulators is held, so memory does not grow with the image
 height. Images smaller than a tile are padded by reflection.
 
-The result is a :class:`~.propagation.Propagation`: labels ``(H, W)`` (class values), class
+The result is a :class:`~steelseg_gui.core.prediction.Prediction`: labels ``(H, W)`` (class values), class
 probabilities ``(H, W, K)`` float32, and their uncertainty (1 − top probability).
 """
 
@@ -22,9 +22,9 @@ from steelseg_gui.core.errors import MicrographError
 from steelseg_gui.core.forest.features import LUMA_WEIGHTS
 from steelseg_gui.core.bundle import read_model_config
 from steelseg_gui.core.nets.bundle import NetModel
-from steelseg_gui.core.nets.training import mixed_precision_dtype
+from steelseg_gui.core.nets.device import mixed_precision_dtype
 from steelseg_gui.core.jobs import Job, Progress
-from steelseg_gui.core.forest.propagation import Propagation
+from steelseg_gui.core.prediction import Prediction
 from steelseg_gui.core.nets.tiles import grid_origins
 
 OVERLAP = 0.25
@@ -70,7 +70,7 @@ class NetSegmenter:
     def classes(self):
         return self.model.classes
 
-    def segment(self, image: np.ndarray, name: str = "image") -> Job[Propagation]:
+    def segment(self, image: np.ndarray, name: str = "image") -> Job[Prediction]:
         """Labels and probabilities of an ``(H, W, C)`` float image in [0, 1] (a job, one report per batch)."""
         image = matching_channels(image, self.model.channels, name)
         height, width = image.shape[:2]
@@ -96,9 +96,7 @@ class NetSegmenter:
                 done += 1
                 yield Progress(done, batches, f"{name}: tile batch {done}/{batches}")
         stream.finish()
-        values = np.asarray(self.model.classes.values)
-        labels = values[probabilities.argmax(axis=2)].astype(np.uint8 if values.max() < 256 else np.uint16)
-        return Propagation(labels, probabilities, values, 1.0)
+        return Prediction.from_probabilities(probabilities, self.model.classes.values)
 
     @torch.inference_mode()
     def _probabilities(self, tiles: np.ndarray) -> np.ndarray:
@@ -162,7 +160,7 @@ class ForestSegmenter:
     def classes(self):
         return self.forest.classes
 
-    def segment(self, image: np.ndarray, name: str = "image") -> Job[Propagation]:
+    def segment(self, image: np.ndarray, name: str = "image") -> Job[Prediction]:
         image = matching_channels(image, self.forest.channels, name)
         return (yield from self.forest.predict(image, name, self.exact))
 
@@ -176,5 +174,5 @@ def load_segmenter(folder: str | Path, device: str = "auto") -> NetSegmenter | F
         from steelseg_gui.core.forest.bundle import load_forest
         return ForestSegmenter(load_forest(folder))
     from steelseg_gui.core.nets.bundle import load_net
-    from steelseg_gui.core.nets.training import choose_device
+    from steelseg_gui.core.nets.device import choose_device
     return NetSegmenter(load_net(folder, choose_device(device)))

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from steelseg_gui.core.nets.architectures import (ArchitectureError, architecture_names, build_network,
-                                             load_encoder_weights, parameter_count, read_state_dict)
+from steelseg_gui.core.nets.architectures import (ArchitectureError, build_network, load_encoder_weights,
+                                                  parameter_count, read_state_dict)
+from steelseg_gui.core.nets.settings import architecture_names
 from steelseg_gui.core.errors import ModelError
 
 

@@ -1,4 +1,4 @@
-"""Segmenting a whole image with a net in one pass (images that fit in memory at once).
+"""Segmenting a whole image with a net in one pass: the plain reference path bench_train.py scores with.
 
 The image is padded by reflection to a multiple of the network's size step, normalised as in
 training, and the class with the highest score is taken per pixel.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from steelseg_gui.core.nets.architectures import size_multiple
+from steelseg_gui.core.nets.settings import size_multiple
 from steelseg_gui.core.errors import MicrographError
 from steelseg_gui.core.nets.bundle import NetModel
 
