@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from steelseg_gui.core.errors import ModelError
-from steelseg_gui.core.bundle import describe_model, read_model_config
+from steelseg_gui.core.bundle import NET_KIND, describe_model, read_model_config
 
 
 def register(commands) -> None:
@@ -27,9 +27,10 @@ def run_info(args) -> int:
 
 
 def run_export(args) -> int:
-    if read_model_config(args.folder).get("kind") != "net":
+    if read_model_config(args.folder).get("kind") != NET_KIND:
         raise ModelError(f"{args.folder}: only deep nets can be exported to ONNX")
-    from steelseg_gui.core.nets.bundle import export_onnx, load_net
+    from steelseg_gui.core.nets.bundle import load_net
+    from steelseg_gui.core.nets.onnx_export import export_onnx
     path = export_onnx(load_net(args.folder), Path(args.onnx))
     print(f"wrote {path}: input 'image' (N, C, H, W) normalised as config.json says, output 'scores' (N, K, H, W)")
     return 0

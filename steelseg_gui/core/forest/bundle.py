@@ -13,15 +13,13 @@ import skops.io as skops_io
 import sklearn
 from sklearn.ensemble import RandomForestClassifier
 
-from steelseg_gui.core.atomic import atomic_folder, atomic_write_json
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import ModelError, SteelSegError
 from steelseg_gui.core.forest.features import FeatureSpec
 from steelseg_gui.core.forest.pixel_forest import PixelForest
-from steelseg_gui.core.bundle import CONFIG_FILE, FORMAT_VERSION, base_versions, read_model_config
+from steelseg_gui.core.bundle import CONFIG_FILE, FOREST_KIND, bundle_header, read_model_config, write_bundle
 
 FOREST_FILE = "forest.skops"
-KIND = "random-forest"
 NORMALISATION = "integer images divided by their dtype maximum; float images in [0, 1] kept"
 # The only type in a fitted RandomForestClassifier that skops does not trust by default.
 ALLOWED_UNTRUSTED_TYPES = ("sklearn.tree._tree.Tree",)
@@ -29,30 +27,25 @@ ALLOWED_UNTRUSTED_TYPES = ("sklearn.tree._tree.Tree",)
 
 def forest_config(forest: PixelForest, pixel_size_um: float | None = None) -> dict:
     """The ``config.json`` document of a forest."""
-    return {"format": "steelseg-model", "format_version": FORMAT_VERSION, "kind": KIND,
+    return {**bundle_header(FOREST_KIND, {"scikit-learn": sklearn.__version__, "skops": skops_version()}),
             "architecture": f"random-forest-{forest.estimator.n_estimators}",
             "classes": forest.classes.to_json(), "class_values": forest.class_values,
             "input_channels": forest.channels, "feature_spec": forest.spec.to_json(),
             "feature_names": forest.spec.feature_names(forest.channels),
             "normalisation": NORMALISATION, "pixel_size_um": pixel_size_um,
-            "training": forest.summary, "data_fingerprint": forest.summary.get("data_fingerprint"),
-            "versions": {**base_versions(), "scikit-learn": sklearn.__version__, "skops": skops_version()}}
+            "training": forest.summary, "data_fingerprint": forest.summary.get("data_fingerprint")}
 
 
 def save_forest(forest: PixelForest, folder: str | Path, pixel_size_um: float | None = None) -> Path:
-    """Write the model folder atomically (an existing folder is replaced only once the new one is complete)."""
-    def fill(staging: Path) -> None:
-        skops_io.dump(forest.estimator, staging / FOREST_FILE)
-        atomic_write_json(staging / CONFIG_FILE, forest_config(forest, pixel_size_um))
-    return atomic_folder(folder, fill)
+    """Write the model folder atomically (an existing model folder is replaced only once the new one is complete)."""
+    return write_bundle(folder, forest_config(forest, pixel_size_um),
+                        lambda staging: skops_io.dump(forest.estimator, staging / FOREST_FILE))
 
 
 def load_forest(folder: str | Path) -> PixelForest:
     """Load a saved forest, refusing anything that is not one or that holds unexpected types."""
     folder = Path(folder)
-    config = read_model_config(folder)
-    if config.get("kind") != KIND:
-        raise ModelError(f"{folder}: is a '{config.get('kind')}' model, not a random forest")
+    config = read_model_config(folder, FOREST_KIND)
     estimator = _load_estimator(folder / FOREST_FILE)
     try:
         classes = ClassTable.from_json(config["classes"])

@@ -1,4 +1,4 @@
-"""Saved nets: a model folder with ``config.json`` and ``weights.safetensors``; ONNX export.
+"""Saved nets: a model folder with ``config.json`` and ``weights.safetensors``.
 
 safetensors holds tensors only, so loading a bundle cannot run code. The network is rebuilt
 from the architecture name in ``config.json`` and its weights must match it exactly.
@@ -6,22 +6,21 @@ from the architecture name in ``config.json`` and its weights must match it exac
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
 from steelseg_gui.core.nets.architectures import ArchitectureError, build_network
-from steelseg_gui.core.atomic import atomic_folder, atomic_write_bytes, atomic_write_json
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import ModelError, SteelSegError
-from steelseg_gui.core.bundle import CONFIG_FILE, FORMAT_VERSION, base_versions, read_model_config
+from steelseg_gui.core.bundle import CONFIG_FILE, NET_KIND, bundle_header, read_model_config, write_bundle
 
 WEIGHTS_FILE = "weights.safetensors"
-KIND = "net"
 
 
 @dataclass
@@ -48,41 +47,34 @@ def net_config(architecture: str, classes: ClassTable, channels: int, mean: list
                data_fingerprint: str | None = None) -> dict:
     """The ``config.json`` document of a net."""
     import segmentation_models_pytorch as smp
-    return {"format": "steelseg-model", "format_version": FORMAT_VERSION, "kind": KIND,
-            "architecture": architecture, "classes": classes.to_json(), "class_values": classes.values,
+    header = bundle_header(NET_KIND, {"torch": torch.__version__, "segmentation-models-pytorch": smp.__version__})
+    return {**header, "architecture": architecture, "classes": classes.to_json(), "class_values": classes.values,
             "input_channels": channels, "tile_size": tile, "pixel_size_um": pixel_size_um,
             "normalisation": {"input": "integer images divided by their dtype maximum, then per channel "
                                        "(x - mean) / std", "mean": mean, "std": std},
-            "data_fingerprint": data_fingerprint, "metrics": metrics, "training": training,
-            "versions": {**base_versions(), "torch": torch.__version__,
-                         "segmentation-models-pytorch": smp.__version__}}
+            "data_fingerprint": data_fingerprint, "metrics": metrics, "training": training}
 
 
-def save_net(network: nn.Module, config: dict, folder: str | Path, in_place: bool = False) -> Path:
-    """Write the bundle. A new bundle replaces ``folder`` only once complete; ``in_place`` (used
-    while training, where the folder also holds the history and checkpoint) replaces each file
-    atomically, weights first."""
+def save_net(weights: nn.Module | dict[str, torch.Tensor], config: dict, folder: str | Path,
+             extra: Callable[[Path], Any] | None = None) -> Path:
+    """Write the bundle atomically: ``config.json`` and ``weights.safetensors`` (of a network or a
+    state dict), plus whatever ``extra(staging_folder)`` adds (a training's history and checkpoint)."""
     from safetensors.torch import save
-    state = {k: v.detach().to("cpu").contiguous() for k, v in network.state_dict().items()}
-    data = save(state, metadata={"architecture": config["architecture"]})
-    folder = Path(folder)
-    if in_place:
-        atomic_write_bytes(folder / WEIGHTS_FILE, data)
-        atomic_write_json(folder / CONFIG_FILE, config)
-        return folder
+    state = weights.state_dict() if isinstance(weights, nn.Module) else weights
+    data = save({k: v.detach().to("cpu").contiguous() for k, v in state.items()},
+                metadata={"architecture": config["architecture"]})
 
-    def fill(staging: Path) -> None:
+    def write(staging: Path) -> None:
         (staging / WEIGHTS_FILE).write_bytes(data)
-        atomic_write_json(staging / CONFIG_FILE, config)
-    return atomic_folder(folder, fill)
+        if extra is not None:
+            extra(staging)
+    return write_bundle(folder, config, write)
 
 
 def load_net(folder: str | Path, device: str | torch.device = "cpu") -> NetModel:
     """Load a saved net in evaluation mode, refusing a folder that is not one or does not fit its config."""
     folder = Path(folder)
-    config = read_model_config(folder)
-    if config.get("kind") != KIND:
-        raise ModelError(f"{folder}: is a '{config.get('kind')}' model, not a deep net")
+    config = read_model_config(folder, NET_KIND)
     try:
         classes = ClassTable.from_json(config["classes"])
         channels, tile = int(config["input_channels"]), int(config["tile_size"])
@@ -119,25 +111,3 @@ def _read_weights(folder: Path, network: nn.Module) -> dict[str, torch.Tensor]:
                          f"describes it ({len(missing)} missing, {len(unexpected)} unexpected, {len(wrong)} of "
                          f"another shape; first: {first}); the model folder is inconsistent")
     return state
-
-
-def export_onnx(model: NetModel, path: str | Path, tile: int | None = None) -> Path:
-    """Write the net as ONNX (opset 17) with dynamic batch, height and width; input is normalised
-    ``(N, C, H, W)`` float32, output the class scores ``(N, K, H, W)``."""
-    path = Path(path)
-    tile = tile or model.tile
-    example = torch.zeros(1, model.channels, tile, tile)
-    network = model.network.to("cpu").eval()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.tmp")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)   # the TorchScript exporter: dynamic sizes, no onnxscript
-            torch.onnx.export(network, (example,), str(staging), input_names=["image"], output_names=["scores"],
-                              dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"},
-                                            "scores": {0: "batch", 2: "height", 3: "width"}},
-                              opset_version=17, dynamo=False)
-        staging.replace(path)
-    finally:
-        staging.unlink(missing_ok=True)
-    return path

@@ -27,7 +27,7 @@ from steelseg_gui.core.nets.settings import TrainSettings, check_settings
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import ModelError, SteelSegError
 from steelseg_gui.core.quantify.metrics import EvaluationResult, confusion_counts
-from steelseg_gui.core.bundle import data_fingerprint
+from steelseg_gui.core.bundle import check_writable_bundle_path, data_fingerprint
 from steelseg_gui.core.nets.bundle import net_config, save_net
 from steelseg_gui.core.jobs import Job, Progress
 from steelseg_gui.core.nets.tiles import (IGNORE, LabelledImage, TileBatches, TilePlan, channel_statistics,
@@ -157,7 +157,7 @@ def train_network(items: list[LabelledImage], classes: ClassTable, settings: Tra
     if not plan.parts["train"] or not plan.parts["validation"]:
         raise SteelSegError("training needs tiles in both the training and the validation part: give at least "
                             "two labelled images, or split by tile")
-    folder = Path(folder)
+    folder = check_writable_bundle_path(folder)
     yield TrainProgress(0, 1, f"building {settings.architecture}")
     run = _Run(items, classes, settings, plan)
     if resume is not None:
@@ -169,8 +169,7 @@ def train_network(items: list[LabelledImage], classes: ClassTable, settings: Tra
         _keep_something(run, folder)
         raise
     metrics = yield from _final_metrics(run)
-    save_net(run.network, run.config(metrics, stopped), folder, in_place=True)
-    write_history(folder, run.history)
+    _publish(run, folder, metrics, stopped)
     return TrainResult(folder, stopped, run.best_epoch, run.history, metrics)
 
 
@@ -212,11 +211,9 @@ def _validate(run: _Run, folder: Path, row: dict) -> Job[bool]:
     if validation["loss"] is not None and validation["loss"] < run.best_loss:
         run.best_loss, run.best_epoch, run.bad_validations = validation["loss"], row["epoch"], 0
         run.best_state = copy.deepcopy(run.network.state_dict())
-        save_net(run.network, run.config(_best_metrics(run), "training"), folder, in_place=True)
     else:
         run.bad_validations += 1
-    write_history(folder, run.history)
-    write_checkpoint(folder, run.checkpoint())
+    _publish(run, folder, _best_metrics(run), "training")
     yield run.progress(f"epoch {row['epoch']:g}: validation loss {_format(validation['loss'])}, "
                        f"mean IoU {_format(validation['mean_iou'])}")
     return run.bad_validations >= run.settings.patience
@@ -227,7 +224,8 @@ def _format(value: float | None) -> str:
 
 
 def _best_metrics(run: _Run) -> dict:
-    best = next(row for row in run.history if row["epoch"] == run.best_epoch)
+    """Validation metrics of the best epoch so far ({} before any)."""
+    best = next((row for row in run.history if row["epoch"] == run.best_epoch), {})
     return {k: v for k, v in best.items() if k.startswith("val_")}
 
 
@@ -235,7 +233,7 @@ def _final_metrics(run: _Run) -> Job[dict]:
     """Validation metrics of the best epoch, and test metrics of the best weights when there is a test part."""
     if run.best_state is not None:
         run.network.load_state_dict(run.best_state)
-    metrics = _best_metrics(run) if run.best_epoch is not None else {}
+    metrics = _best_metrics(run)
     if run.plan.parts["test"]:
         test = yield from run.evaluate("test")
         metrics.update({f"test_{k}": v for k, v in test.items()})
@@ -243,14 +241,18 @@ def _final_metrics(run: _Run) -> Job[dict]:
 
 
 def _keep_something(run: _Run, folder: Path) -> None:
-    """On cancel: the best weights are already saved; if no validation ran yet, save the current ones."""
-    if run.best_epoch is None:
-        save_net(run.network, run.config({}, "cancelled before the first validation"), folder, in_place=True)
-    else:
-        config = run.config(_best_metrics(run), "cancelled")
-        network = copy.deepcopy(run.network).cpu()
-        network.load_state_dict(run.best_state)
-        save_net(network, config, folder, in_place=True)
+    """On cancel: publish the best weights, or the current ones when no validation ran yet."""
+    stopped = "cancelled" if run.best_epoch is not None else "cancelled before the first validation"
+    _publish(run, folder, _best_metrics(run), stopped)
+
+
+def _publish(run: _Run, folder: Path, metrics: dict, stopped: str) -> None:
+    """Replace the model folder as a whole: config, best weights (the current ones before any
+    validation), history, curves and the resume checkpoint, so it is never seen half-written."""
+    def history_and_checkpoint(staging: Path) -> None:
+        write_history(staging, run.history)
+        write_checkpoint(staging, run.checkpoint())
+    save_net(run.best_state or run.network, run.config(metrics, stopped), folder, history_and_checkpoint)
 
 
 def _resume(run: _Run, path: Path) -> None:

@@ -12,7 +12,8 @@ from steelseg_gui.core.nets.architectures import build_network
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import ModelError
 from steelseg_gui.core.bundle import CONFIG_FILE, describe_model
-from steelseg_gui.core.nets.bundle import WEIGHTS_FILE, export_onnx, load_net, net_config, save_net
+from steelseg_gui.core.nets.bundle import WEIGHTS_FILE, load_net, net_config, save_net
+from steelseg_gui.core.nets.onnx_export import export_onnx
 
 
 @pytest.fixture
