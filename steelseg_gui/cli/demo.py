@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from steelseg_gui.core.segment.batch import BatchOptions, segment_batch
+from steelseg_gui.core.segment.outputs import OutputOptions
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.quantify.fractions import lever_rule_carbon
 from steelseg_gui.core.imaging.micrograph import read_label_image
@@ -70,7 +71,7 @@ def optical_pipeline(grade: str, folder: Path, segmentation: Path, report_path: 
     images = [s.image for s in bundled_samples() if s.mask is None and s.image.stem.startswith(grade)]
     entries = project.add_images(images, copy=True)
     batch = run_with_bar(segment_batch("default", [project.image_path(e) for e in entries], segmentation,
-                                       BatchOptions(overlay=True)), f"segmenting {grade.upper()} with the default model")
+                                       BatchOptions(OutputOptions(overlay=True))), f"segmenting {grade.upper()} with the default model")
     for entry in entries:
         project.save_mask(entry.id, read_label_image(segmentation / f"{entry.id}.png"), "auto")
     for record in batch.records:

@@ -1,23 +1,16 @@
-"""``steelseg rf train|apply`` and ``steelseg propagate``: scribble propagation with a random forest."""
+"""``steelseg rf train|apply`` and ``steelseg propagate``: scribble propagation with a random forest.
+
+Only argparse and the forest's defaults are imported here; numpy, scikit-learn and skops are
+imported when a command runs, so that ``steelseg --help`` starts at once. No torch, ever.
+"""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import numpy as np
-import tifffile
-
-from steelseg_gui.core.atomic import atomic_write_bytes
-from steelseg_gui.core.project.classes import ClassTable
-from steelseg_gui.core.errors import SteelSegError
-from steelseg_gui.core.forest.pixel_forest import DEFAULT_TREES, ScribbledImage, train_forest
-from steelseg_gui.core.imaging.micrograph import read_label_image, read_micrograph, to_float01, write_label_image
-from steelseg_gui.core.project.folder import Project
 from steelseg_gui.cli.progress_bar import run_with_bar
-
-# forest_io imports skops (about 2 s); it is imported where a model is saved or loaded so that
-# the rest of the command line starts quickly.
+from steelseg_gui.core.errors import SteelSegError
+from steelseg_gui.core.forest.settings import DEFAULT_TREES
 
 
 def register(commands) -> None:
@@ -54,6 +47,9 @@ def register(commands) -> None:
 
 
 def run_train(args) -> int:
+    from steelseg_gui.core.forest.bundle import save_forest
+    from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
+    from steelseg_gui.core.imaging.micrograph import read_label_image, read_micrograph, to_float01
     if len(args.image) != len(args.scribbles):
         raise SteelSegError(f"{len(args.image)} --image but {len(args.scribbles)} --scribbles; give one "
                             "scribble file per image, in the same order")
@@ -63,7 +59,6 @@ def run_train(args) -> int:
              for i, s in zip(args.image, args.scribbles)]
     classes = _class_table(args.classes, items)
     forest = run_with_bar(train_forest(items, classes, trees=args.trees, seed=args.seed), "training")
-    from steelseg_gui.core.forest.bundle import save_forest
     folder = save_forest(forest, args.out)
     counts = ", ".join(f"{name} {n}" for name, n in forest.summary["samples_per_class"].items())
     print(f"forest of {args.trees} trees saved to {folder} ({counts} training pixels, "
@@ -72,7 +67,11 @@ def run_train(args) -> int:
 
 
 def run_apply(args) -> int:
+    import numpy as np
+
     from steelseg_gui.core.forest.bundle import load_forest
+    from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
+    from steelseg_gui.core.segment.outputs import OutputOptions, write_outputs
     forest = load_forest(args.model)
     for path in args.images:  # check every image before writing anything
         forest.check_channels(read_micrograph(path).channels, str(path))
@@ -81,10 +80,8 @@ def run_apply(args) -> int:
         micrograph = read_micrograph(path)
         result = run_with_bar(forest.predict(to_float01(micrograph.data), micrograph.path.name, exact=args.exact),
                               micrograph.path.name)
-        write_label_image(out / f"{micrograph.path.stem}.png", result.labels)
-        if args.probabilities:
-            _write_tiff(out / f"{micrograph.path.stem}_probabilities.tif", np.moveaxis(result.probabilities, 2, 0))
-            _write_tiff(out / f"{micrograph.path.stem}_uncertainty.tif", result.uncertainty)
+        write_outputs(out, micrograph.path.stem, micrograph.data, result, forest.classes,
+                      OutputOptions(probabilities=args.probabilities))
         fractions = ", ".join(f"{forest.classes.name_of(v)} {np.mean(result.labels == v):.1%}"
                               for v in forest.class_values)
         print(f"{micrograph.path.name}: {fractions}")
@@ -93,6 +90,7 @@ def run_apply(args) -> int:
 
 def run_propagate(args) -> int:
     from steelseg_gui.core.forest.project_propagation import propagate_project
+    from steelseg_gui.core.project.folder import Project
     project = Project.open(args.project)
     report = run_with_bar(propagate_project(project, args.trees, args.seed, args.include_reviewed), "propagating")
     print(f"forest saved to {report.model_folder}")
@@ -102,7 +100,8 @@ def run_propagate(args) -> int:
     return 0
 
 
-def _class_table(names: str | None, items: list[ScribbledImage]) -> ClassTable:
+def _class_table(names: str | None, items):
+    from steelseg_gui.core.project.classes import ClassTable
     if names:
         return ClassTable.from_names([n.strip() for n in names.split(",")])
     top = max(int(item.scribbles.max()) for item in items)
@@ -110,9 +109,3 @@ def _class_table(names: str | None, items: list[ScribbledImage]) -> ClassTable:
     while len(table) < top:
         table.add(f"class {len(table) + 1}")
     return table
-
-
-def _write_tiff(path: Path, array: np.ndarray) -> None:
-    buffer = io.BytesIO()
-    tifffile.imwrite(buffer, array.astype(np.float32))
-    atomic_write_bytes(path, buffer.getvalue())

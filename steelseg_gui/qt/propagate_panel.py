@@ -7,7 +7,8 @@ from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
                             QPushButton, QSpinBox)
 
-from steelseg_gui.core.forest.pixel_forest import DEFAULT_TREES, PixelForest
+from steelseg_gui.core.forest.pixel_forest import PixelForest
+from steelseg_gui.core.forest.settings import DEFAULT_TREES
 from steelseg_gui.core.forest.project_propagation import (PropagationReport, apply_to_project, predict_entry, targets,
                                         train_project_forest)
 from steelseg_gui.qt.jobs import JobRunner

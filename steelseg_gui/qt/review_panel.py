@@ -19,7 +19,7 @@ from qtpy.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QLabel, QProgress
 from steelseg_gui.core.resources import DEFAULT_MODEL_NAME
 from steelseg_gui.core.errors import ModelError, SteelSegError
 from steelseg_gui.core.quantify.fractions import area_fractions
-from steelseg_gui.core.segment.sliding_window import load_segmenter
+from steelseg_gui.core.segment.loader import load_segmenter
 from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
 from steelseg_gui.core.bundle import read_model_config
 from steelseg_gui.core.jobs import Job, Progress
@@ -41,7 +41,6 @@ class ReviewPanel(QGroupBox):
         self.mask_dirty = False
         self.uncertainty: dict[str, float] = {}
         self.edited: set[str] = set()   # masks corrected by hand in this session: Segment all leaves them
-        self._segmenters: dict[str, object] = {}
         self.model_choice = QComboBox()
         self.segment_button, self.segment_all_button = QPushButton("Segment image"), QPushButton("Segment all")
         self.cancel_button, self.accept_button = QPushButton("Cancel"), QPushButton("Accept (reviewed)")
@@ -188,7 +187,6 @@ class ReviewPanel(QGroupBox):
         self._remove_mask_layer()
         self.uncertainty.clear()
         self.edited.clear()
-        self._segmenters.clear()
         self.refresh_models()
         self._update_buttons()
 
@@ -205,9 +203,7 @@ class ReviewPanel(QGroupBox):
 
     def _segment(self, project, model: str, image_ids: list[str]) -> Job[dict]:
         yield Progress(0, len(image_ids), "loading the model")
-        if model not in self._segmenters:
-            self._segmenters[model] = load_segmenter(model)
-        segmenter = self._segmenters[model]
+        segmenter = load_segmenter(model)
         if segmenter.classes.names != project.classes.names:
             raise ModelError(f"the model's classes ({', '.join(segmenter.classes.names)}) are not the project's "
                              f"({', '.join(project.classes.names)})")

@@ -32,9 +32,9 @@ from numba import njit, prange
 from scipy import ndimage
 
 from steelseg_gui.core.errors import SteelSegError
+from steelseg_gui.core.imaging.micrograph import LUMA_WEIGHTS
 
 FAMILIES = ("intensity", "gradient", "hessian", "dog", "membrane", "std", "structure", "colour")
-LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)
 TRUNCATE = 3.0
 STRIP_ROWS = 1024
 

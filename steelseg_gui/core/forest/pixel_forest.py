@@ -20,6 +20,7 @@ from sklearn.utils.class_weight import compute_class_weight
 
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import LabelImageError, MicrographError
+from steelseg_gui.core.forest.settings import DEFAULT_TREES, SAMPLES_PER_CLASS_PER_IMAGE, TREES_PER_STEP
 from steelseg_gui.core.forest.features import FeatureSpec, features_at
 from steelseg_gui.core.bundle import data_fingerprint
 from steelseg_gui.core.jobs import Job, Progress
@@ -27,9 +28,6 @@ from steelseg_gui.core.forest.propagation import predict_exact, predict_fast
 from steelseg_gui.core.prediction import Prediction
 from steelseg_gui.core.forest.tree_eval import FlatForest
 
-DEFAULT_TREES = 200
-SAMPLES_PER_CLASS_PER_IMAGE = 10_000
-TREES_PER_STEP = 50
 
 
 class ScribbleError(LabelImageError):

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from steelseg_gui.core.forest.features import FeatureSpec
-from steelseg_gui.core.forest.pixel_forest import DEFAULT_TREES, PixelForest, ScribbledImage, train_forest
+from steelseg_gui.core.forest.pixel_forest import PixelForest, ScribbledImage, train_forest
+from steelseg_gui.core.forest.settings import DEFAULT_TREES
 from steelseg_gui.core.forest.bundle import save_forest
 from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
 from steelseg_gui.core.jobs import Job, Progress, within

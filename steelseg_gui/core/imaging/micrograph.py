@@ -23,6 +23,7 @@ from steelseg_gui.core.atomic import atomic_write
 from steelseg_gui.core.errors import LabelImageError, MicrographError
 from steelseg_gui.core.imaging.pixel_size import tiff_pixel_size_um
 
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)   # ITU-R BT.601 luminance
 MICROGRAPH_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".bmp")
 MIN_SIDE_PX = 16
 MAX_PIXELS = 2_000_000_000
@@ -112,6 +113,20 @@ def to_float01(data: np.ndarray) -> np.ndarray:
         out -= low
         out /= max(high - low, np.finfo(np.float32).tiny)
     return np.nan_to_num(out, copy=False)
+
+
+def matching_channels(image: np.ndarray, channels: int, name: str = "image") -> np.ndarray:
+    """``image`` ``(H, W, C)`` as the model's channel count: colour → grey by luminance, grey → 3 equal channels."""
+    if image.ndim != 3 or image.shape[0] == 0 or image.shape[1] == 0:
+        raise MicrographError(f"{name}: an image must have a height and width of at least one pixel")
+    if image.shape[2] == channels:
+        return image
+    if channels == 1 and image.shape[2] == 3:
+        return np.tensordot(image, LUMA_WEIGHTS, axes=([2], [0])).astype(np.float32)[..., None]
+    if channels == 3 and image.shape[2] == 1:
+        return np.repeat(image, 3, axis=2)
+    raise MicrographError(f"{name}: has {image.shape[2]} channels but the model takes {channels}")
+
 
 
 def _check_file(path: Path) -> None:

@@ -17,7 +17,8 @@ import numpy as np
 
 from steelseg_gui import __version__
 from steelseg_gui.core.atomic import atomic_write_bytes
-from steelseg_gui.core.segment.batch import overlay_image, summarise
+from steelseg_gui.core.quantify.summary import summarise
+from steelseg_gui.core.segment.outputs import overlay_image
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import ModelError, SteelSegError
 from steelseg_gui.core.quantify.evaluation import evaluate_folders, mask_files, pair_masks
@@ -51,7 +52,7 @@ class ReportContent:
 
 def project_report(project: Project, device: str = "cpu") -> Job[ReportContent]:
     """Fractions of the project's masks, and every saved model scored against its reviewed masks."""
-    from steelseg_gui.core.segment.sliding_window import load_segmenter
+    from steelseg_gui.core.segment.loader import load_segmenter
     content = ReportContent(f"SteelSeg report: {project.name}", project.classes)
     masked = [(entry, project.load_mask(entry.id)) for entry in project.images if entry.status in ("auto", "reviewed")]
     masked = [(entry, mask) for entry, mask in masked if mask is not None]

@@ -1,8 +1,7 @@
 """Batch segmentation of folders of micrographs: masks, phase fractions with confidence, errors.
 
-Each image is one task (:func:`segment_file`): read, segment, write ``STEM.png`` (labels 1..K),
-optionally ``STEM_probabilities.tif`` ``(K, H, W)`` float32 and ``STEM_overlay.png``, and a
-record ``records/STEM.json`` (fractions or the error). A rerun skips images whose record says
+Each image is one task (:func:`segment_file`): read, segment, write its outputs
+(:mod:`steelseg_gui.core.segment.outputs`), and a record ``records/STEM.json`` (fractions or the error). A rerun skips images whose record says
 done. Tasks run in this process or, given a scheduler address, on a Dask distributed cluster.
 At the end ``phase_fractions.csv``, ``summary.json`` and ``errors.csv`` (failed images with the
 reason) are written from all records.
@@ -16,25 +15,24 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from steelseg_gui.core.atomic import atomic_write, atomic_write_bytes, atomic_write_json
-from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.atomic import atomic_write_bytes, atomic_write_json
 from steelseg_gui.core.errors import MicrographError, SteelSegError
-from steelseg_gui.core.quantify.fractions import area_fractions, ferrite_intercept, fraction_statistics, lever_rule_carbon
-from steelseg_gui.core.imaging.micrograph import is_micrograph_file, read_micrograph, to_float01, write_label_image
+from steelseg_gui.core.imaging.micrograph import is_micrograph_file, read_micrograph, to_float01
 from steelseg_gui.core.jobs import Job, Progress, run_job
+from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.quantify.summary import measure_field, summarise
+from steelseg_gui.core.segment.loader import load_segmenter
+from steelseg_gui.core.segment.outputs import OutputOptions, write_outputs
 
 RECORDS = "records"
-_SEGMENTERS: dict[tuple[str, str], object] = {}
 
 
 @dataclass
 class BatchOptions:
-    """What to write besides the masks, and where the model runs."""
+    """What to write besides the masks, where the model runs, and the pixel size (µm/px) of images
+    whose files do not state it."""
 
-    probabilities: bool = False
-    overlay: bool = False
+    outputs: OutputOptions = field(default_factory=OutputOptions)
     device: str = "auto"
     pixel_size_um: float | None = None
 
@@ -68,60 +66,17 @@ def segment_file(model: str, path: str, out: str, options: BatchOptions) -> dict
     """Segment one file and write its outputs and record; never raises for a bad image (the record says why)."""
     record = {"name": Path(path).stem, "path": str(path)}
     try:
-        segmenter = _segmenter(model, options.device)
+        segmenter = load_segmenter(model, options.device)
         micrograph = read_micrograph(path)
-        labels_job = segmenter.segment(to_float01(micrograph.data), Path(path).name)
-        result = run_job(labels_job)
-        _write_outputs(Path(out), record["name"], micrograph.data, result, segmenter.classes, options)
+        result = run_job(segmenter.segment(to_float01(micrograph.data), Path(path).name))
+        write_outputs(Path(out), record["name"], micrograph.data, result, segmenter.classes, options.outputs)
         pixel_size = options.pixel_size_um or micrograph.pixel_size_um
-        record.update(_measurements(result.labels, segmenter.classes, pixel_size))
+        record.update(measure_field(result.labels, segmenter.classes, pixel_size))
     except SteelSegError as exc:
         record["error"] = str(exc)
     except (OSError, ValueError, RuntimeError, MemoryError) as exc:   # one image's failure, not the batch's
         record["error"] = f"{Path(path).name}: {type(exc).__name__}: {exc}"
     atomic_write_json(Path(out) / RECORDS / f"{record['name']}.json", record)
-    return record
-
-
-def _segmenter(model: str, device: str):
-    """One loaded model per worker process, kept for the following images."""
-    from steelseg_gui.core.segment.sliding_window import load_segmenter
-    key = (model, device)
-    if key not in _SEGMENTERS:
-        _SEGMENTERS[key] = load_segmenter(model, device)
-    return _SEGMENTERS[key]
-
-
-def _write_outputs(out: Path, stem: str, raw: np.ndarray, result, classes: ClassTable, options: BatchOptions) -> None:
-    write_label_image(out / f"{stem}.png", result.labels)
-    if options.probabilities:
-        import tifffile
-        buffer = io.BytesIO()
-        tifffile.imwrite(buffer, np.ascontiguousarray(result.probabilities.transpose(2, 0, 1)))
-        atomic_write_bytes(out / f"{stem}_probabilities.tif", buffer.getvalue())
-    if options.overlay:
-        from PIL import Image
-        overlay = overlay_image(raw, result.labels, classes)
-        atomic_write(out / f"{stem}_overlay.png", lambda handle: Image.fromarray(overlay).save(handle, format="PNG"))
-
-
-def overlay_image(raw: np.ndarray, labels: np.ndarray, classes: ClassTable, alpha: float = 0.4) -> np.ndarray:
-    """``(H, W, 3)`` uint8: the micrograph in grey with each class's colour blended in at ``alpha``."""
-    grey = to_float01(raw).mean(axis=2)
-    rgb = np.repeat(grey[..., None], 3, axis=2)
-    for phase in classes:
-        inside = labels == phase.value
-        rgb[inside] = (1 - alpha) * rgb[inside] + alpha * np.asarray(phase.rgba()[:3], np.float32)
-    return np.round(rgb * 255).astype(np.uint8)
-
-
-def _measurements(labels: np.ndarray, classes: ClassTable, pixel_size_um: float | None) -> dict:
-    fractions = area_fractions(labels, classes)
-    record = {"fractions": fractions, "pixel_size_um": pixel_size_um, "width": labels.shape[1], "height": labels.shape[0]}
-    if "ferrite" in classes.names and pixel_size_um:
-        measured = ferrite_intercept(labels, classes.values[classes.names.index("ferrite")], pixel_size_um)
-        if measured:
-            record["ferrite_intercept_mm"], record["astm_grain_size_number"] = measured
     return record
 
 
@@ -131,7 +86,7 @@ def segment_batch(model: str | Path, inputs: list[str | Path], out: str | Path, 
     options = options or BatchOptions()
     from steelseg_gui.core.resources import resolve_model
     model, out = str(resolve_model(model)), Path(out)
-    classes = _segmenter(model, options.device).classes   # checks the model before any image is read
+    classes = load_segmenter(model, options.device).classes   # checks the model before any image is read
     files = input_files(inputs)
     out.mkdir(parents=True, exist_ok=True)
     records, todo = {}, []
@@ -180,27 +135,6 @@ def _run_distributed(model: str, files: list[Path], out: Path, options: BatchOpt
             yield future.result()
     finally:
         client.close()
-
-
-def summarise(records: list[dict], classes: ClassTable) -> dict:
-    """Across the images that succeeded: per class fraction statistics, and the lever-rule carbon estimate."""
-    done = [r for r in records if r.get("fractions")]
-    summary = {"images": len(records), "segmented": len(done), "failed": len(records) - len(done),
-               "classes": {name: fraction_statistics([r["fractions"][name] for r in done]).to_json()
-                           for name in classes.names}}
-    if {"ferrite", "pearlite"} <= set(classes.names) and done:
-        pearlite = summary["classes"]["pearlite"]
-        summary["carbon_wt_pct_lever_rule_estimate"] = {
-            "mean": lever_rule_carbon(pearlite["mean"]),
-            "ci95": None if pearlite["ci95"] is None else lever_rule_carbon(pearlite["ci95"]) - lever_rule_carbon(0),
-            "note": "annealed plain hypoeutectoid steel assumed: C ≈ 0.022 + 0.748 · pearlite fraction"}
-    grain = [r["astm_grain_size_number"] for r in done if "astm_grain_size_number" in r]
-    if grain:
-        summary["ferrite_region_astm_grain_size_number"] = {
-            **fraction_statistics(grain).to_json(),
-            "note": "ASTM E112 intercept of connected ferrite regions; boundaries between touching ferrite "
-                    "grains are not in a phase map, so this is a lower bound of G"}
-    return summary
 
 
 def write_tables(out: Path, report: BatchReport, classes: ClassTable) -> None:

@@ -1,8 +1,8 @@
-"""Full-resolution segmentation with any saved model: one entry point for forests and nets.
+"""Full-resolution segmentation with a net: a sliding window.
 
-Nets run a sliding window: tiles overlapping by a quarter of their size, batched, under
-``torch.inference_mode`` (and the mixed precision of training), their softmax probabilities blended with a smooth (sine) weight that
-falls towards each tile's border, so no seam shows where tiles meet. Rows of tiles are streamed:
+Tiles overlap by a quarter of their size and run in batches under ``torch.inference_mode`` (in
+the mixed precision of training); their softmax probabilities are blended with a smooth (sine)
+weight that falls towards each tile's border, so no seam shows where tiles meet. Rows of tiles are streamed:
 only one row of tiles' worth of accumulators is held, so memory does not grow with the image
 height. Images smaller than a tile are padded by reflection.
 
@@ -13,35 +13,19 @@ probabilities ``(H, W, K)`` float32, and their uncertainty (1 − top probabilit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from steelseg_gui.core.errors import MicrographError
-from steelseg_gui.core.forest.features import LUMA_WEIGHTS
-from steelseg_gui.core.bundle import read_model_config
 from steelseg_gui.core.nets.bundle import NetModel
 from steelseg_gui.core.nets.device import mixed_precision_dtype
+from steelseg_gui.core.imaging.micrograph import matching_channels
 from steelseg_gui.core.jobs import Job, Progress
 from steelseg_gui.core.prediction import Prediction
 from steelseg_gui.core.nets.tiles import grid_origins
 
 OVERLAP = 0.25
 BATCH = 8
-
-
-def matching_channels(image: np.ndarray, channels: int, name: str = "image") -> np.ndarray:
-    """``image`` ``(H, W, C)`` as the model's channel count: colour → grey by luminance, grey → 3 equal channels."""
-    if image.ndim != 3 or image.shape[0] == 0 or image.shape[1] == 0:
-        raise MicrographError(f"{name}: an image must have a height and width of at least one pixel")
-    if image.shape[2] == channels:
-        return image
-    if channels == 1 and image.shape[2] == 3:
-        return np.tensordot(image, LUMA_WEIGHTS, axes=([2], [0])).astype(np.float32)[..., None]
-    if channels == 3 and image.shape[2] == 1:
-        return np.repeat(image, 3, axis=2)
-    raise MicrographError(f"{name}: has {image.shape[2]} channels but the model takes {channels}")
 
 
 def blend_weights(tile: int) -> np.ndarray:
@@ -147,32 +131,3 @@ class _RowStream:
             return
         n = stop - self.top
         self.out[self.top:stop] = self.sums[:n, :self.width] / self.weights[:n, :self.width, None]
-
-
-@dataclass
-class ForestSegmenter:
-    """Segments images with a saved random forest (the coarse-to-fine prediction of propagation)."""
-
-    forest: object
-    exact: bool = False
-
-    @property
-    def classes(self):
-        return self.forest.classes
-
-    def segment(self, image: np.ndarray, name: str = "image") -> Job[Prediction]:
-        image = matching_channels(image, self.forest.channels, name)
-        return (yield from self.forest.predict(image, name, self.exact))
-
-
-def load_segmenter(folder: str | Path, device: str = "auto") -> NetSegmenter | ForestSegmenter:
-    """The segmenter of a saved model folder, whatever its kind; ``default`` is the bundled model."""
-    from steelseg_gui.core.resources import resolve_model
-    folder = resolve_model(folder)
-    kind = read_model_config(folder).get("kind")
-    if kind == "random-forest":
-        from steelseg_gui.core.forest.bundle import load_forest
-        return ForestSegmenter(load_forest(folder))
-    from steelseg_gui.core.nets.bundle import load_net
-    from steelseg_gui.core.nets.device import choose_device
-    return NetSegmenter(load_net(folder, choose_device(device)))

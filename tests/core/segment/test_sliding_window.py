@@ -9,7 +9,9 @@ from torch import nn
 
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import MicrographError
-from steelseg_gui.core.segment.sliding_window import NetSegmenter, load_segmenter, matching_channels
+from steelseg_gui.core.imaging.micrograph import matching_channels
+from steelseg_gui.core.segment.loader import load_segmenter
+from steelseg_gui.core.segment.sliding_window import NetSegmenter
 from steelseg_gui.core.nets.bundle import NetModel
 from steelseg_gui.core.jobs import run_job
 
