@@ -1,6 +1,6 @@
 """``steelseg rf train|apply`` and ``steelseg propagate``: scribble propagation with a random forest.
 
-Only argparse and the forest's defaults are imported here; numpy, scikit-learn and skops are
+Only argparse and the forest's defaults are imported here; numpy and scikit-learn are
 imported when a command runs, so that ``steelseg --help`` starts at once. No torch, ever.
 """
 

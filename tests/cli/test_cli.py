@@ -69,7 +69,7 @@ def test_demo_runs_the_whole_pipeline_on_bundled_samples(tmp_path, capsys):
     assert main(["demo", "--out", str(demo)]) == 0
     uhcs = Project.open(demo / "uhcs")
     assert len(uhcs.images) == 3 and uhcs.status_counts()["reviewed"] == 3
-    assert (uhcs.folder / "models" / "forest" / "forest.skops").is_file()
+    assert (uhcs.folder / "models" / "forest" / "forest.safetensors").is_file()
     assert "<table class='metrics'>" in (demo / "report_uhcs.html").read_text(encoding="utf-8")
     out = capsys.readouterr().out
     # one project per steel: the fractions and lever-rule carbon of two steels are never pooled

@@ -89,7 +89,7 @@ def test_corrupt_model_fails_cleanly(model, scribbled, tmp_path, capsys):
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "config.json").write_text((model / "config.json").read_text())
-    (broken / "forest.skops").write_bytes(b"PK\x03\x04 not really a zip")
+    (broken / "forest.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{not json")
     code = main(["rf", "apply", "--model", str(broken), "--out", str(tmp_path / "o"), str(scribbled[2][0])])
     assert code == 2 and "damaged" in _error_line(capsys)
 

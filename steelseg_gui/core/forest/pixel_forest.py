@@ -15,8 +15,6 @@ import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.utils.class_weight import compute_class_weight
 
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import LabelImageError, MicrographError
@@ -45,28 +43,25 @@ class ScribbledImage:
 
 @dataclass
 class PixelForest:
-    """A trained forest with what is needed to apply it: feature spec, classes, input channels.
-
-    ``class_values`` are the label values the forest predicts (column order of probabilities);
+    """A trained forest with what is needed to apply it: its trees as flat arrays, the label values
+    it predicts (column order of its probabilities), feature spec, classes and input channels.
     ``summary`` records how it was trained (images, samples per class, trees, seed, seconds).
     """
 
-    estimator: RandomForestClassifier
+    flat: FlatForest
+    class_values: list[int]
     spec: FeatureSpec
     classes: ClassTable
     channels: int
     summary: dict = field(default_factory=dict)
-    _flat: FlatForest | None = field(default=None, repr=False)
 
     @property
-    def class_values(self) -> list[int]:
-        return [int(v) for v in self.estimator.classes_]
+    def trees(self) -> int:
+        return int(self.flat.roots.size)
 
     @property
-    def flat(self) -> FlatForest:
-        if self._flat is None:
-            self._flat = FlatForest.from_estimator(self.estimator)
-        return self._flat
+    def feature_count(self) -> int:
+        return self.spec.count(self.channels)
 
     def check_channels(self, channels: int, name: str) -> None:
         """Raise :class:`MicrographError` when an image has another channel count than the training images."""
@@ -103,6 +98,8 @@ def train_forest(items: list[ScribbledImage], classes: ClassTable, spec: Feature
     remains. ``cache`` (any dict kept by the caller) remembers each image's training pixels and
     features, so retraining after new strokes on one image recomputes only that image.
     """
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.utils.class_weight import compute_class_weight
     spec = spec or FeatureSpec()
     _check_training_set(items, classes)
     started = time.perf_counter()
@@ -129,7 +126,8 @@ def train_forest(items: list[ScribbledImage], classes: ClassTable, spec: Feature
                "features": spec.count(items[0].image.shape[2]), "data_fingerprint": data_fingerprint(a for item in items for a in (item.image, item.scribbles)),
                "seconds": round(time.perf_counter() - started, 2)}
     yield Progress(steps, steps, "forest trained")
-    return PixelForest(estimator, spec, classes, int(items[0].image.shape[2]), summary)
+    return PixelForest(FlatForest.from_estimator(estimator), [int(v) for v in estimator.classes_], spec, classes,
+                       int(items[0].image.shape[2]), summary)
 
 
 def _check_training_set(items: list[ScribbledImage], classes: ClassTable) -> None:

@@ -17,6 +17,8 @@ from numba import njit, prange
 
 
 LEAF = np.uint32(0xFFFFFFFF)
+ARRAYS = {"feature": np.uint32, "threshold": np.float32, "right": np.uint32, "leaf_probability": np.float32,
+          "roots": np.uint32}
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,33 @@ class FlatForest:
         return cls(np.concatenate(parts["feature"]), np.concatenate(parts["threshold"]),
                    np.concatenate(parts["right"]), np.concatenate(parts["value"]).astype(np.float32),
                    np.asarray(roots, np.uint32))
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The arrays by name, as :meth:`from_arrays` takes them (for a safetensors file)."""
+        return {name: getattr(self, name) for name in ARRAYS}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], n_features: int, n_classes: int) -> FlatForest:
+        """Rebuild a forest from :meth:`to_arrays`, checking that walking it can neither leave the
+        arrays nor loop: every internal node's children lie after it and inside the arrays, every
+        feature index is below ``n_features``, leaf distributions have ``n_classes`` columns."""
+        missing = sorted(set(ARRAYS) - set(arrays))
+        if missing:
+            raise ValueError(f"the forest file lacks the arrays {missing}")
+        forest = cls(*(np.ascontiguousarray(arrays[name], dtype) for name, dtype in ARRAYS.items()))
+        nodes = forest.feature.size
+        if forest.threshold.shape != (nodes,) or forest.right.shape != (nodes,) \
+                or forest.leaf_probability.shape != (nodes, n_classes) or forest.roots.ndim != 1:
+            raise ValueError("the forest's arrays do not have matching shapes")
+        internal = np.flatnonzero(forest.feature != LEAF)
+        if forest.roots.size == 0 or forest.roots.max() >= nodes or \
+                (internal.size and (internal.max() + 1 >= nodes or np.any(forest.right[internal] <= internal)
+                                    or forest.right[internal].max() >= nodes)):
+            raise ValueError("the forest's node links are out of range")
+        used = int(forest.feature[internal].max()) + 1 if internal.size else 0
+        if used > n_features:
+            raise ValueError(f"the forest uses {used} features but its feature specification gives {n_features}")
+        return forest
 
     @property
     def n_classes(self) -> int:

@@ -12,7 +12,8 @@ from steelseg_gui.core.atomic import atomic_folder
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import ModelError
 from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
-from steelseg_gui.core.forest.bundle import FOREST_FILE, load_forest, save_forest
+from steelseg_gui.core.forest.bundle import FOREST_FILE, LEGACY_FOREST_FILE, load_forest, save_forest
+from steelseg_gui.core.forest.tree_eval import LEAF
 from steelseg_gui.core.bundle import CONFIG_FILE
 from steelseg_gui.core.imaging.micrograph import to_float01
 from steelseg_gui.core.jobs import run_job
@@ -50,7 +51,7 @@ def test_round_trip_gives_identical_predictions(saved, image_and_forest):
     assert loaded.spec == forest.spec and loaded.classes.names == ["ferrite", "pearlite"]
     config = json.loads((saved / CONFIG_FILE).read_text())
     assert config["kind"] == "random-forest" and config["input_channels"] == 3
-    assert config["pixel_size_um"] == 0.5 and len(config["feature_names"]) == forest.estimator.n_features_in_
+    assert config["pixel_size_um"] == 0.5 and len(config["feature_names"]) == forest.feature_count
     assert len(config["data_fingerprint"]) == 64 and "scikit-learn" in config["versions"]
 
 
@@ -68,6 +69,21 @@ def test_corrupt_config_is_refused(saved):
         load_forest(saved)
 
 
+def test_new_bundles_hold_only_json_and_safetensors(saved):
+    assert sorted(p.name for p in saved.iterdir()) == [CONFIG_FILE, FOREST_FILE]
+
+
+def test_node_links_out_of_range_are_refused(saved):
+    """A forged forest whose links point outside its arrays (or backwards, which could loop) is refused."""
+    from safetensors.numpy import load_file, save_file
+    arrays = load_file(str(saved / FOREST_FILE))
+    internal = np.flatnonzero(arrays["feature"] != LEAF)
+    arrays["right"][internal[0]] = internal[0]
+    save_file(arrays, str(saved / FOREST_FILE))
+    with pytest.raises(ModelError, match="out of range"):
+        load_forest(saved)
+
+
 def test_truncated_forest_file_is_refused(saved):
     data = (saved / FOREST_FILE).read_bytes()
     (saved / FOREST_FILE).write_bytes(data[: len(data) // 3])
@@ -75,16 +91,36 @@ def test_truncated_forest_file_is_refused(saved):
         load_forest(saved)
 
 
+@pytest.fixture
+def legacy(tmp_path, image_and_forest):
+    """A SteelSeg 0.1 model folder: config.json beside forest.skops."""
+    from sklearn.ensemble import RandomForestClassifier
+    image, forest = image_and_forest
+    folder = save_forest(forest, tmp_path / "legacy")
+    (folder / FOREST_FILE).unlink()
+    rng = np.random.default_rng(0)
+    x = rng.random((200, forest.feature_count)).astype(np.float32)
+    y = np.where(x[:, 0] > 0.5, 1, 2)
+    skops_io.dump(RandomForestClassifier(n_estimators=3, random_state=0).fit(x, y), folder / LEGACY_FOREST_FILE)
+    return folder
+
+
+def test_a_forest_skops_of_steelseg_0_1_still_loads(legacy, image_and_forest):
+    loaded = load_forest(legacy)
+    assert loaded.trees == 3 and loaded.class_values == [1, 2]
+    assert run_job(loaded.predict(image_and_forest[0])).labels.shape == image_and_forest[0].shape[:2]
+
+
 def test_missing_forest_file_is_refused(saved):
     (saved / FOREST_FILE).unlink()
-    with pytest.raises(ModelError, match="has no forest.skops"):
+    with pytest.raises(ModelError, match="has no forest.safetensors"):
         load_forest(saved)
 
 
-def test_unexpected_types_are_refused_without_loading(saved):
-    skops_io.dump(NotAForest(), saved / FOREST_FILE)
+def test_unexpected_types_are_refused_without_loading(legacy):
+    skops_io.dump(NotAForest(), legacy / LEGACY_FOREST_FILE)
     with pytest.raises(ModelError, match="NotAForest.*could run code"):
-        load_forest(saved)
+        load_forest(legacy)
 
 
 def test_another_kind_of_model_is_refused(saved):
@@ -98,7 +134,7 @@ def test_inconsistent_feature_spec_is_refused(saved):
     config = json.loads((saved / CONFIG_FILE).read_text())
     config["feature_spec"]["sigmas"] = [1, 2]
     (saved / CONFIG_FILE).write_text(json.dumps(config))
-    with pytest.raises(ModelError, match="expects 64 features but its feature specification gives"):
+    with pytest.raises(ModelError, match=r"uses \d+ features but its feature specification gives 28"):
         load_forest(saved)
 
 

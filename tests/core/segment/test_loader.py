@@ -32,6 +32,6 @@ def test_retraining_into_the_same_folder_gives_the_new_model(tmp_path):
     save_forest(_forest(7, 1), folder)
     second = load_segmenter(folder)
     assert second is not first
-    assert second.forest.estimator.n_estimators == 7
+    assert second.forest.trees == 7
     image = to_float01(small_synthetic(3, 96, 80).image)
     assert not np.array_equal(run_job(first.segment(image)).probabilities, run_job(second.segment(image)).probabilities)
