@@ -41,7 +41,8 @@ from steelseg_gui.core.imaging.micrograph import read_label_image, read_microgra
 from steelseg_gui.core.quantify.metrics import SegmentationEvaluator
 from steelseg_gui.core.jobs import run_job
 from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
-from steelseg_gui.core.synthetic.micrographs import SynthSpec, generate
+from steelseg_gui.core.synthetic.micrographs import generate
+from steelseg_gui.core.synthetic.spec import SynthSpec
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = {"uhcs": ["ferritic matrix", "proeutectoid cementite", "spheroidite", "widmanstatten"],

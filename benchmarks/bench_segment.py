@@ -34,7 +34,8 @@ from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
 from steelseg_gui.core.nets.bundle import NetModel, load_net
 from steelseg_gui.core.nets.device import choose_device
 from steelseg_gui.core.jobs import run_job
-from steelseg_gui.core.synthetic.micrographs import SynthSpec, generate
+from steelseg_gui.core.synthetic.micrographs import generate
+from steelseg_gui.core.synthetic.spec import SynthSpec
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "optical-sae"
 LEVER_RULE = {"sae1020": (0.21, 0.28), "sae1045": (0.55, 0.64)}

@@ -19,7 +19,8 @@ from PIL import Image
 
 from steelseg_gui.core.imaging.micrograph import write_label_image
 from steelseg_gui.core.resources import bundled_samples
-from steelseg_gui.core.synthetic.micrographs import SynthSpec, generate
+from steelseg_gui.core.synthetic.micrographs import generate
+from steelseg_gui.core.synthetic.spec import SynthSpec
 
 OUT = Path(__file__).resolve().parents[1] / "benchmark_output"
 COUNT, TARGET_S = 3, 20.0

@@ -26,7 +26,8 @@ import numpy as np
 from steelseg_gui.cli import main as steelseg
 from steelseg_gui.core.resources import default_model_dir
 from steelseg_gui.core.imaging.micrograph import write_label_image
-from steelseg_gui.core.synthetic.micrographs import SynthSpec, generate
+from steelseg_gui.core.synthetic.micrographs import generate
+from steelseg_gui.core.synthetic.spec import SynthSpec
 
 DATA = Path("build/default-model-data")
 

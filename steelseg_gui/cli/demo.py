@@ -11,36 +11,20 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-
-from steelseg_gui.core.segment.batch import BatchOptions, segment_batch
-from steelseg_gui.core.segment.outputs import OutputOptions
-from steelseg_gui.core.project.classes import ClassTable
-from steelseg_gui.core.quantify.fractions import lever_rule_carbon
-from steelseg_gui.core.imaging.micrograph import read_label_image
-from steelseg_gui.core.project.folder import Project
-from steelseg_gui.core.forest.project_propagation import propagate_project
-from steelseg_gui.core.report.project_report import project_report, write_report
-from steelseg_gui.core.resources import UHCS_CLASSES, bundled_samples
-from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
-from steelseg_gui.cli.progress_bar import run_with_bar
-
-DEMO_TREES = 100
-OPTICAL_GRADES = {"sae1020": (0.18, 0.23), "sae1045": (0.43, 0.50)}   # nominal carbon, wt % (SAE J403)
 
 
 def register(commands) -> None:
     parser = commands.add_parser("demo", help="run the whole workflow on the bundled samples")
     parser.add_argument("--out", default="demo_output", metavar="DIR",
-                        help="output folder (replaced if it holds an earlier demo; default: demo_output)")
+                        help="output folder; an earlier demo's outputs in it are replaced, nothing else (default: demo_output)")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
+    from steelseg_gui.cli.demo_pipelines import OPTICAL_GRADES, optical_pipeline, uhcs_pipeline
     out = Path(args.out)
-    if any((out / name / "project.json").exists() for name in ("uhcs", *OPTICAL_GRADES)):
-        shutil.rmtree(out)
+    _remove_earlier_demo(out, ["uhcs", *OPTICAL_GRADES])
     reports = [uhcs_pipeline(out / "uhcs", out / "report_uhcs.html")]
     for grade in OPTICAL_GRADES:
         reports.append(optical_pipeline(grade, out / grade, out / f"segmentation_{grade}", out / f"report_{grade}.html"))
@@ -48,38 +32,12 @@ def run(args) -> int:
     return 0
 
 
-def uhcs_pipeline(folder: Path, report_path: Path) -> Path:
-    """Scribbles → propagation → review → report on the bundled UHCS micrographs."""
-    project = Project.create(folder, name="UHCS demo", classes=ClassTable.from_names(list(UHCS_CLASSES)))
-    samples = [s for s in bundled_samples() if s.mask is not None]
-    truths = {}
-    for sample, entry in zip(samples, project.add_images([s.image for s in samples], copy=True)):
-        truths[entry.id] = read_label_image(sample.mask, zero_based=True)
-        project.save_scribbles(entry.id, simulate_scribbles(truths[entry.id], coverage=0.01, seed=0))
-    print(f"UHCS: {len(samples)} images, scribbles on each (1 % of pixels, simulated)")
-    propagation = run_with_bar(propagate_project(project, trees=DEMO_TREES), "propagating scribbles")
-    print(f"UHCS: forest saved in {propagation.model_folder}; auto-masks for {len(propagation.written)} images")
-    for image_id, truth in truths.items():
-        project.save_mask(image_id, truth, "reviewed")   # the published masks stand in for the review
-    write_report(run_with_bar(project_report(project), "scoring models"), report_path)
-    return report_path
-
-
-def optical_pipeline(grade: str, folder: Path, segmentation: Path, report_path: Path) -> Path:
-    """The default net on the bundled optical micrographs of one steel ``grade`` → fractions → report."""
-    project = Project.create(folder, name=f"Optical {grade.upper()} ferrite-pearlite demo")
-    images = [s.image for s in bundled_samples() if s.mask is None and s.image.stem.startswith(grade)]
-    entries = project.add_images(images, copy=True)
-    batch = run_with_bar(segment_batch("default", [project.image_path(e) for e in entries], segmentation,
-                                       BatchOptions(OutputOptions(overlay=True))), f"segmenting {grade.upper()} with the default model")
-    for entry in entries:
-        project.save_mask(entry.id, read_label_image(segmentation / f"{entry.id}.png"), "auto")
-    for record in batch.records:
-        print(f"{grade}: {record['name']:<24} pearlite {record['fractions']['pearlite']:.3f}")
-    pearlite = batch.summary["classes"]["pearlite"]["mean"]
-    low, high = OPTICAL_GRADES[grade]
-    print(f"{grade}: pearlite {pearlite:.3f} over {len(batch.records)} fields → lever-rule carbon ≈ "
-          f"{lever_rule_carbon(pearlite):.2f} wt % (nominal {low:.2f}–{high:.2f} wt %)")
-    print(f"{grade}: masks, phase_fractions.csv and summary.json in {segmentation}")
-    write_report(run_with_bar(project_report(project), "writing the report"), report_path)
-    return report_path
+def _remove_earlier_demo(out: Path, projects: list[str]) -> None:
+    """Remove what an earlier demo wrote into ``out`` (its projects, segmentations and reports), nothing else."""
+    import shutil
+    for name in projects:
+        if (out / name / "project.json").is_file():
+            shutil.rmtree(out / name)
+        if (out / f"segmentation_{name}" / "summary.json").is_file():
+            shutil.rmtree(out / f"segmentation_{name}")
+        (out / f"report_{name}.html").unlink(missing_ok=True)

@@ -6,11 +6,11 @@ import csv
 import io
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from steelseg_gui.core.atomic import atomic_write_bytes, atomic_write_json
-from steelseg_gui.core.quantify.evaluation import evaluate_folders, pair_masks
-from steelseg_gui.core.quantify.metrics import EvaluationResult
-from steelseg_gui.core.quantify.plots import confusion_figure, per_class_figure, save_figure
+if TYPE_CHECKING:
+    from steelseg_gui.core.quantify.metrics import EvaluationResult
+
 
 
 def register(commands) -> None:
@@ -28,6 +28,9 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
+    from steelseg_gui.core.atomic import atomic_write_bytes, atomic_write_json
+    from steelseg_gui.core.quantify.evaluation import evaluate_folders, pair_masks
+    from steelseg_gui.core.quantify.plots import confusion_figure, per_class_figure, save_figure
     pairs, unmatched = pair_masks(Path(args.pred), Path(args.truth))
     for message in unmatched:
         print(f"warning: {message}", file=sys.stderr)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from steelseg_gui.core.imaging.micrograph import read_micrograph
-
 
 def register(commands) -> None:
     parser = commands.add_parser("info", help="describe micrograph files (size, dtype, pixel size)")
@@ -12,6 +10,7 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
+    from steelseg_gui.core.imaging.micrograph import read_micrograph
     for path in args.images:
         micrograph = read_micrograph(path)
         print(micrograph.describe())

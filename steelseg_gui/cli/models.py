@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from steelseg_gui.core.errors import ModelError
-from steelseg_gui.core.bundle import NET_KIND, describe_model, read_model_config
 
 
 def register(commands) -> None:
@@ -22,11 +21,13 @@ def register(commands) -> None:
 
 
 def run_info(args) -> int:
+    from steelseg_gui.core.bundle import describe_model
     print("\n".join(describe_model(args.folder)))
     return 0
 
 
 def run_export(args) -> int:
+    from steelseg_gui.core.bundle import NET_KIND, read_model_config
     if read_model_config(args.folder).get("kind") != NET_KIND:
         raise ModelError(f"{args.folder}: only deep nets can be exported to ONNX")
     from steelseg_gui.core.nets.bundle import load_net

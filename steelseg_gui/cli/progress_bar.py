@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from tqdm import tqdm
-
 from steelseg_gui.core.jobs import Job, Progress, T, run_job
 
 
 def run_with_bar(job: Job[T], description: str) -> T:
+    from tqdm import tqdm
     with tqdm(total=1, desc=description, unit="step", leave=False) as bar:
         def show(report: Progress) -> None:
             bar.total = max(report.total, 1)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from steelseg_gui.core.project.folder import Project
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from steelseg_gui.core.project.folder import Project
 
 
 def register(commands) -> None:
@@ -27,12 +30,14 @@ def register(commands) -> None:
 
 
 def run_new(args) -> int:
+    from steelseg_gui.core.project.folder import Project
     project = Project.create(args.folder, name=args.name)
     print(f"created project '{project.name}' in {project.folder}")
     return 0
 
 
 def run_add(args) -> int:
+    from steelseg_gui.core.project.folder import Project
     project = Project.open(args.folder)
     added = project.add_images(args.images, copy=args.copy, pixel_size_um=args.pixel_size_um)
     for entry in added:
@@ -41,6 +46,7 @@ def run_add(args) -> int:
 
 
 def run_info(args) -> int:
+    from steelseg_gui.core.project.folder import Project
     print(describe_project(Project.open(args.folder)))
     return 0
 

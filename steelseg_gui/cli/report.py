@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from steelseg_gui.core.errors import SteelSegError
+from steelseg_gui.core.nets.settings import DEVICES
 from steelseg_gui.cli.progress_bar import run_with_bar
 
 
@@ -16,7 +17,7 @@ def register(commands) -> None:
     report.add_argument("--images", metavar="DIR", help="the micrographs, for overlays (with --pred)")
     report.add_argument("--classes", metavar="NAMES", help="comma-separated class names (default ferrite,pearlite)")
     report.add_argument("--zero-based-masks", action="store_true")
-    report.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu")
+    report.add_argument("--device", choices=DEVICES, default="cpu")
     report.add_argument("--out", required=True, metavar="FILE.html")
     report.set_defaults(run=run_report)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from steelseg_gui.core.errors import SteelSegError
-from steelseg_gui.core.synthetic.micrographs import SynthSpec, write_synthetic_set
+from steelseg_gui.core.synthetic.spec import SynthSpec
 from steelseg_gui.cli.progress_bar import run_with_bar
 
 
@@ -31,6 +31,7 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def run(args) -> int:
+    from steelseg_gui.core.synthetic.micrographs import write_synthetic_set
     width, height = parse_size(args.size)
     spec = SynthSpec(width, height, args.pearlite, args.grain_size_um, args.pixel_size_um, args.seed)
     truth = run_with_bar(write_synthetic_set(args.out, args.count, spec), "synth")

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from steelseg_gui.core.synthetic.spec import SynthSpec
 from steelseg_gui.core.atomic import atomic_write, atomic_write_json
 from steelseg_gui.core.errors import SteelSegError
 from steelseg_gui.core.imaging.micrograph import write_label_image
@@ -27,22 +28,6 @@ from steelseg_gui.core.jobs import Job, Progress
 FERRITE, PEARLITE = 1, 2
 LIGHT_RGB = np.array([0.96, 0.92, 0.93], np.float32)  # etched ferrite under white light
 DARK_RGB = np.array([0.20, 0.11, 0.17], np.float32)   # cementite-rich pearlite, purple-brown
-
-
-@dataclass(frozen=True)
-class SynthSpec:
-    """What to generate. Sizes in pixels, grain size (mean equivalent-circle diameter) in µm."""
-
-    width: int = 2080
-    height: int = 1542
-    pearlite_fraction: float = 0.35
-    grain_size_um: float = 15.0
-    pixel_size_um: float = 0.25
-    seed: int = 0
-
-    @property
-    def grain_size_px(self) -> float:
-        return self.grain_size_um / self.pixel_size_um
 
 
 @dataclass

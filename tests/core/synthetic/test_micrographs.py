@@ -12,7 +12,8 @@ from steelseg_gui.core.errors import SteelSegError
 from steelseg_gui.core.imaging.micrograph import read_label_image, read_micrograph
 from steelseg_gui.core.quantify.metallurgy import astm_grain_size_number, mean_lineal_intercept_px
 from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
-from steelseg_gui.core.synthetic.micrographs import SynthSpec, generate
+from steelseg_gui.core.synthetic.micrographs import generate
+from steelseg_gui.core.synthetic.spec import SynthSpec
 
 SMALL = dict(width=640, height=480, grain_size_um=12.0, pixel_size_um=0.5)
 
