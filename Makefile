@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test system-deps-base system-deps-gui benchmarks default-model clean
+.PHONY: demo test lint system-deps-base system-deps-gui benchmarks default-model clean
 
 demo: $(INSTALLED)
 	$(BIN)/steelseg demo --out demo_output
@@ -17,9 +17,15 @@ demo: $(INSTALLED)
 # napari viewers have lived in one process can abort the interpreter ("none_dealloc").
 PYTEST := xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python -m pytest -p no:cacheprovider
 
-test: system-deps-gui $(INSTALLED)
+test: system-deps-gui $(INSTALLED) lint
 	$(PYTEST) tests/core tests/cli tests/qt
 	for file in tests/napari/test_*.py; do $(PYTEST) $$file || exit 1; done
+
+# Style (ruff format + lint) and the architecture's import rules (import-linter contracts in pyproject.toml).
+lint: $(INSTALLED)
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/ruff check --quiet .
+	$(BIN)/lint-imports --no-cache
 
 benchmarks: $(INSTALLED)
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done

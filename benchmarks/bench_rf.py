@@ -33,20 +33,23 @@ from skimage.feature import multiscale_basic_features
 from skimage.future import fit_segmenter, predict_segmenter
 from sklearn.ensemble import RandomForestClassifier
 
-from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.forest.bundle import save_forest
 from steelseg_gui.core.forest.features import feature_strips
 from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
-from steelseg_gui.core.forest.bundle import save_forest
-from steelseg_gui.core.imaging.micrograph import read_label_image, read_micrograph, to_float01
-from steelseg_gui.core.quantify.metrics import SegmentationEvaluator
+from steelseg_gui.core.imaging.labels import read_label_image
+from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
 from steelseg_gui.core.jobs import run_job
-from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
+from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.quantify.metrics import SegmentationEvaluator
 from steelseg_gui.core.synthetic.micrographs import generate
+from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
 from steelseg_gui.core.synthetic.spec import SynthSpec
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-SETS = {"uhcs": ["ferritic matrix", "proeutectoid cementite", "spheroidite", "widmanstatten"],
-        "metaldam": ["matrix", "austenite", "martensite/austenite", "precipitate", "defect"]}
+SETS = {
+    "uhcs": ["ferritic matrix", "proeutectoid cementite", "spheroidite", "widmanstatten"],
+    "metaldam": ["matrix", "austenite", "martensite/austenite", "precipitate", "defect"],
+}
 TREES, SEED = 200, 0
 
 
@@ -67,15 +70,20 @@ class Method:
 def load_set(name: str, limit: int | None) -> list[tuple[str, np.ndarray, np.ndarray]]:
     folder = DATA / name
     images = sorted((folder / "images").glob("*.png"))[:limit]
-    return [(p.stem, to_float01(read_micrograph(p).data), read_label_image(folder / "masks" / p.name, zero_based=True))
-            for p in images]
+    return [
+        (p.stem, to_float01(read_micrograph(p).data), read_label_image(folder / "masks" / p.name, zero_based=True))
+        for p in images
+    ]
 
 
 # ------------------------------------------------------------------------------ the two methods
 def ours_train(pairs: list[tuple[np.ndarray, np.ndarray]], classes: ClassTable, t: Timings):
     start = time.perf_counter()
-    forest = run_job(train_forest([ScribbledImage(f"i{k}", im, s) for k, (im, s) in enumerate(pairs)],
-                                  classes, trees=TREES, seed=SEED))
+    forest = run_job(
+        train_forest(
+            [ScribbledImage(f"i{k}", im, s) for k, (im, s) in enumerate(pairs)], classes, trees=TREES, seed=SEED
+        )
+    )
     t.training += time.perf_counter() - start
     return forest
 
@@ -84,7 +92,7 @@ def ours_predict(forest, image: np.ndarray, t: Timings, exact: bool = False) -> 
     start = time.perf_counter()
     for _ in feature_strips(image, forest.spec):
         pass
-    t.features += time.perf_counter() - start   # reported apart; prediction below computes them again
+    t.features += time.perf_counter() - start  # reported apart; prediction below computes them again
     start = time.perf_counter()
     labels = run_job(forest.predict(image, exact=exact)).labels
     t.prediction += time.perf_counter() - start
@@ -105,8 +113,10 @@ def base_train(pairs: list[tuple[np.ndarray, np.ndarray]], t: Timings) -> Random
     if len(pairs) == 1:
         fit_segmenter(pairs[0][1], features[0], clf)
     else:
-        clf.fit(np.concatenate([f[s > 0] for f, (_, s) in zip(features, pairs)]),
-                np.concatenate([s[s > 0] for _, s in pairs]))
+        clf.fit(
+            np.concatenate([f[s > 0] for f, (_, s) in zip(features, pairs)]),
+            np.concatenate([s[s > 0] for _, s in pairs]),
+        )
     t.training += time.perf_counter() - start
     return clf
 
@@ -126,8 +136,10 @@ def per_image(name: str, data, classes: ClassTable) -> dict[str, Method]:
         scribbles = simulate_scribbles(mask, seed=index)
         present = np.unique(scribbles[scribbles > 0])
         if present.size < 2:  # a one-phase image: SteelSeg refuses to train, any forest predicts that phase
-            print(f"  {stem}: only {classes.name_of(int(present[0]))} present; both methods label every pixel with it",
-                  file=sys.stderr)
+            print(
+                f"  {stem}: only {classes.name_of(int(present[0]))} present; both methods label every pixel with it",
+                file=sys.stderr,
+            )
             for method in methods.values():
                 method.evaluator.add(np.full_like(mask, present[0]), mask, stem)
             continue
@@ -146,8 +158,10 @@ def cross_image(data, classes: ClassTable) -> dict[str, float]:
     scores = {}
     clf = base_train(pairs, Timings())
     forest = ours_train(pairs, classes, Timings())
-    for method, predict in (("baseline", lambda im: base_predict(clf, im, Timings())),
-                            ("steelseg", lambda im: ours_predict(forest, im, Timings()))):
+    for method, predict in (
+        ("baseline", lambda im: base_predict(clf, im, Timings())),
+        ("steelseg", lambda im: ours_predict(forest, im, Timings())),
+    ):
         evaluator = SegmentationEvaluator(classes.names)
         for stem, image, mask in test:
             evaluator.add(predict(image), mask, stem)
@@ -164,11 +178,15 @@ def print_set(name: str, methods: dict[str, Method], cross: dict) -> None:
         r, t = m.evaluator.result(), m.timings
         print(f"{m.name:<10}{r.mean_iou:>10.4f}{t.features:>12.2f}{t.training:>12.2f}{t.prediction:>14.2f}")
     b, o = base.timings, ours.timings
-    print(f"ratios baseline/steelseg: features+prediction {(b.features + b.prediction) / o.prediction:.1f}x "
-          f"(steelseg prediction includes its features), training {b.training / o.training:.1f}x; "
-          f"mean IoU difference {ours.evaluator.result().mean_iou - base.evaluator.result().mean_iou:+.4f}")
-    print(f"cross-image (trained on {', '.join(cross['trained_on'])}, applied to the others): "
-          f"mean IoU baseline {cross['baseline']:.4f}, steelseg {cross['steelseg']:.4f}")
+    print(
+        f"ratios baseline/steelseg: features+prediction {(b.features + b.prediction) / o.prediction:.1f}x "
+        f"(steelseg prediction includes its features), training {b.training / o.training:.1f}x; "
+        f"mean IoU difference {ours.evaluator.result().mean_iou - base.evaluator.result().mean_iou:+.4f}"
+    )
+    print(
+        f"cross-image (trained on {', '.join(cross['trained_on'])}, applied to the others): "
+        f"mean IoU baseline {cross['baseline']:.4f}, steelseg {cross['steelseg']:.4f}"
+    )
 
 
 def large_image() -> None:
@@ -183,37 +201,62 @@ def large_image() -> None:
     exact = ours_predict(forest, image, exact_t, exact=True)
     base_total, ours_total = base_t.features + base_t.prediction, ours_t.prediction
     print("\n== 2080×1542 synthetic ferrite-pearlite (1 image) ==")
-    print(f"baseline: features {base_t.features:.2f} s + prediction {base_t.prediction:.2f} s = {base_total:.2f} s; "
-          f"accuracy {np.mean(base_labels == mask):.4f}")
-    print(f"steelseg fast: features+prediction {ours_total:.2f} s (features alone {ours_t.features:.2f} s); "
-          f"accuracy {np.mean(fast == mask):.4f}")
+    print(
+        f"baseline: features {base_t.features:.2f} s + prediction {base_t.prediction:.2f} s = {base_total:.2f} s; "
+        f"accuracy {np.mean(base_labels == mask):.4f}"
+    )
+    print(
+        f"steelseg fast: features+prediction {ours_total:.2f} s (features alone {ours_t.features:.2f} s); "
+        f"accuracy {np.mean(fast == mask):.4f}"
+    )
     print(f"steelseg exact: features+prediction {exact_t.prediction:.2f} s; accuracy {np.mean(exact == mask):.4f}")
-    print(f"speed-up fast vs baseline: {base_total / ours_total:.1f}x (target >= 8x); "
-          f"exact vs baseline {base_total / exact_t.prediction:.1f}x")
+    print(
+        f"speed-up fast vs baseline: {base_total / ours_total:.1f}x (target >= 8x); "
+        f"exact vs baseline {base_total / exact_t.prediction:.1f}x"
+    )
     print(f"fast path agrees with exact path on {100 * np.mean(fast == exact):.3f} % of pixels (target >= 99.5 %)")
     print(f"training: baseline {base_t.training:.2f} s, steelseg {ours_t.training:.2f} s")
     first, second = peak_memory_mb(forest, synth.image)
-    print(f"peak memory of a process propagating a saved forest (steelseg rf apply): {second:.0f} MB "
-          f"(target < 2048 MB); first run after install, compiling the kernels: {first:.0f} MB")
+    print(
+        f"peak memory of a process propagating a saved forest (steelseg rf apply): {second:.0f} MB "
+        f"(target < 2048 MB); first run after install, compiling the kernels: {first:.0f} MB"
+    )
 
 
 def peak_memory_mb(forest, image_u8: np.ndarray) -> tuple[float, float]:
     """Peak resident memory (MB) of two ``steelseg rf apply`` runs sharing an empty kernel cache:
     the first compiles the kernels, the second loads them."""
     from PIL import Image
+
     with tempfile.TemporaryDirectory() as tmp:
         save_forest(forest, Path(tmp) / "model")
         Image.fromarray(image_u8).save(Path(tmp) / "big.png")
         # VmHWM, not ru_maxrss: on Linux ru_maxrss survives fork and exec, so a child started by this
         # (large) benchmark process would report the benchmark's own peak.
-        script = ("import sys; from steelseg_gui.cli import main; "
-                  "code = main(['rf', 'apply', '--model', sys.argv[1], '--out', sys.argv[2], sys.argv[3]]); "
-                  "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]; "
-                  "print(int(hwm.split()[1]) / 1024)")
+        script = (
+            "import sys; from steelseg_gui.cli import main; "
+            "code = main(['rf', 'apply', '--model', sys.argv[1], '--out', sys.argv[2], sys.argv[3]]); "
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0]; "
+            "print(int(hwm.split()[1]) / 1024)"
+        )
         cold_cache = dict(os.environ, NUMBA_CACHE_DIR=str(Path(tmp) / "numba_cache"))
-        runs = [subprocess.run([sys.executable, "-c", script, str(Path(tmp) / "model"), str(Path(tmp) / "out"),
-                                str(Path(tmp) / "big.png")], check=True, capture_output=True, text=True, env=cold_cache)
-                for _ in range(2)]
+        runs = [
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    script,
+                    str(Path(tmp) / "model"),
+                    str(Path(tmp) / "out"),
+                    str(Path(tmp) / "big.png"),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=cold_cache,
+            )
+            for _ in range(2)
+        ]
         first, second = (float(run.stdout.strip().splitlines()[-1]) for run in runs)
         return first, second
 

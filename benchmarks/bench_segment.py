@@ -25,15 +25,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
+from steelseg_gui.core.jobs import run_job
 from steelseg_gui.core.nets.architectures import build_network
+from steelseg_gui.core.nets.bundle import NetModel, load_net
+from steelseg_gui.core.nets.device import choose_device
 from steelseg_gui.core.nets.settings import architecture_names
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.resources import resolve_model
 from steelseg_gui.core.segment.sliding_window import NetSegmenter
-from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
-from steelseg_gui.core.nets.bundle import NetModel, load_net
-from steelseg_gui.core.nets.device import choose_device
-from steelseg_gui.core.jobs import run_job
 from steelseg_gui.core.synthetic.micrographs import generate
 from steelseg_gui.core.synthetic.spec import SynthSpec
 
@@ -51,7 +51,7 @@ def plain_loop(model: NetModel, image: np.ndarray) -> float:
     with torch.no_grad():
         for r in range(0, padded.shape[0], tile):
             for c in range(0, padded.shape[1], tile):
-                x = torch.from_numpy(model.normalise(padded[r:r + tile, c:c + tile]))[None].to(device)
+                x = torch.from_numpy(model.normalise(padded[r : r + tile, c : c + tile]))[None].to(device)
                 model.network(x).argmax(1).cpu()
     return time.perf_counter() - started
 
@@ -95,18 +95,27 @@ def memory() -> None:
         folder = Path(tmp) / "images"
         folder.mkdir()
         from PIL import Image
+
         source = Path(tmp) / "source.png"
         Image.fromarray(generate(SynthSpec(width=1024, height=768, pixel_size_um=0.5, seed=5)).image).save(source)
         for k in range(200):
             (folder / f"img{k:03d}.png").symlink_to(source)
         started = time.perf_counter()
-        run = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(folder), str(Path(tmp) / "out")],
-                             capture_output=True, text=True, check=True)
+        run = subprocess.run(
+            [sys.executable, "-c", MEMORY_SCRIPT, str(folder), str(Path(tmp) / "out")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         figures = dict(line.split() for line in run.stdout.splitlines() if line.startswith("after"))
-    print(f"\n== memory over a batch of 200 images of 1024×768 (default model, CPU, "
-          f"{time.perf_counter() - started:.0f} s) ==")
-    print(f"peak resident memory after 20 images: {float(figures['after20']):.0f} MB; after 200 images: "
-          f"{float(figures['after200']):.0f} MB")
+    print(
+        f"\n== memory over a batch of 200 images of 1024×768 (default model, CPU, "
+        f"{time.perf_counter() - started:.0f} s) =="
+    )
+    print(
+        f"peak resident memory after 20 images: {float(figures['after20']):.0f} MB; after 200 images: "
+        f"{float(figures['after200']):.0f} MB"
+    )
 
 
 def optical_fractions(device: torch.device) -> None:

@@ -22,31 +22,38 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from whole_image import predict_whole
 
+from steelseg_gui.core.jobs import run_job
 from steelseg_gui.core.nets.architectures import build_network, parameter_count
-from steelseg_gui.core.nets.settings import architecture_names
+from steelseg_gui.core.nets.bundle import load_net
+from steelseg_gui.core.nets.device import choose_device
+from steelseg_gui.core.nets.settings import TrainSettings, architecture_names
+from steelseg_gui.core.nets.tiles import LabelledImage, TileRef, plan_tiles
+from steelseg_gui.core.nets.training import _Run, train_network
+from steelseg_gui.core.nets.training_data import folder_training_images
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.quantify.metrics import SegmentationEvaluator
-from steelseg_gui.core.nets.bundle import load_net
-from whole_image import predict_whole
-from steelseg_gui.core.nets.device import choose_device
-from steelseg_gui.core.nets.settings import TrainSettings
-from steelseg_gui.core.nets.training import _Run, train_network
-from steelseg_gui.core.jobs import run_job
-from steelseg_gui.core.nets.tiles import LabelledImage, TileRef, plan_tiles
-from steelseg_gui.core.nets.training_data import folder_training_images
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 PUBLISHED = {"uhcs": 0.7671, "metaldam": 0.6777}
-CLASSES = {"uhcs": ["matrix", "network", "spheroidite", "widmanstatten"],
-           "metaldam": ["matrix", "austenite", "martensite-austenite", "precipitate", "defect"]}
+CLASSES = {
+    "uhcs": ["matrix", "network", "spheroidite", "widmanstatten"],
+    "metaldam": ["matrix", "austenite", "martensite-austenite", "precipitate", "defect"],
+}
 TILE = 224
 
 
 def synthetic_items(count: int, channels: int = 1) -> list[LabelledImage]:
     rng = np.random.default_rng(0)
-    return [LabelledImage(f"t{k}", rng.random((TILE * 2, TILE * 2, channels), dtype=np.float32),
-                          rng.integers(1, 3, (TILE * 2, TILE * 2)).astype(np.uint8)) for k in range(count)]
+    return [
+        LabelledImage(
+            f"t{k}",
+            rng.random((TILE * 2, TILE * 2, channels), dtype=np.float32),
+            rng.integers(1, 3, (TILE * 2, TILE * 2)).astype(np.uint8),
+        )
+        for k in range(count)
+    ]
 
 
 def reference_batch(name: str) -> int:
@@ -59,8 +66,13 @@ def reference_throughput(name: str, items: list[LabelledImage], steps: int, devi
     torch.manual_seed(0)
     network = build_network(name, 1, 2).to(device).train()
     optimiser = torch.optim.Adam(network.parameters(), lr=1e-3)
-    tiles = [(torch.from_numpy(item.image[:TILE, :TILE].transpose(2, 0, 1).copy()),
-              torch.from_numpy(item.mask[:TILE, :TILE].astype(np.int64) - 1)) for item in items]
+    tiles = [
+        (
+            torch.from_numpy(item.image[:TILE, :TILE].transpose(2, 0, 1).copy()),
+            torch.from_numpy(item.mask[:TILE, :TILE].astype(np.int64) - 1),
+        )
+        for item in items
+    ]
     loader = torch.utils.data.DataLoader(tiles, batch_size=reference_batch(name), shuffle=True)
     loss_fn = torch.nn.CrossEntropyLoss()
     done, started = 0, None
@@ -68,7 +80,7 @@ def reference_throughput(name: str, items: list[LabelledImage], steps: int, devi
         for x, y in loader:
             if done == 1:
                 _sync(device)
-                started = time.perf_counter()   # the first step (allocations, kernel choice) is not timed
+                started = time.perf_counter()  # the first step (allocations, kernel choice) is not timed
             optimiser.zero_grad()
             loss_fn(network(x.to(device)), y.to(device)).backward()
             optimiser.step()
@@ -109,12 +121,18 @@ def throughput(args) -> None:
         tiles = args.tiles if device.type == "cpu" else args.tiles * 8
         reference = reference_throughput(name, items, tiles // reference_batch(name), device)
         ours = steelseg_throughput(name, items, tiles, args.batch_size, str(device))
-        print(f"{name:<28}{parameter_count(build_network(name, 1, 2)):>12,}{reference:>20.2f}{ours:>18.2f}"
-              f"{ours / reference:>7.2f}x", flush=True)
+        print(
+            f"{name:<28}{parameter_count(build_network(name, 1, 2)):>12,}{reference:>20.2f}{ours:>18.2f}"
+            f"{ours / reference:>7.2f}x",
+            flush=True,
+        )
 
 
 def uhcs_split() -> dict[str, list[str]]:
-    read = lambda f: [line.strip().removesuffix(".tif") for line in (DATA / "uhcs" / "splits" / f).read_text().split() if line.strip()]  # noqa: E731
+    def read(name: str) -> list[str]:
+        text = (DATA / "uhcs" / "splits" / name).read_text()
+        return [line.strip().removesuffix(".tif") for line in text.split() if line.strip()]
+
     return {"train": read("train16A.txt"), "validation": read("validate4A.txt"), "test": read("test4A.txt")}
 
 
@@ -123,8 +141,15 @@ def train_and_score(set_name: str, arch: str, args) -> None:
     classes = ClassTable.from_names(CLASSES[set_name])
     names = uhcs_split() if set_name == "uhcs" else None
     plan = plan_tiles(items, TILE, seed=0, names=names)
-    settings = TrainSettings(arch, epochs=args.epochs, batch_size=args.batch_size, patience=args.patience,
-                             device=args.device, tile=TILE, seed=0)
+    settings = TrainSettings(
+        arch,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        patience=args.patience,
+        device=args.device,
+        tile=TILE,
+        seed=0,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         result = run_job(train_network(items, classes, settings, Path(tmp) / "model", plan))
@@ -135,9 +160,12 @@ def train_and_score(set_name: str, arch: str, args) -> None:
     for name in plan.names["test"]:
         evaluator.add(predict_whole(model, by_name[name].image), by_name[name].mask, name=name)
     score = evaluator.result()
-    print(f"{set_name:<9}{arch:<28}{len(result.history):>7}{seconds:>10.0f}{score.mean_iou:>15.4f}"
-          f"{score.global_accuracy:>12.4f}{PUBLISHED[set_name]:>12.4f}   best epoch {result.best_epoch}, "
-          f"{result.stopped}", flush=True)
+    print(
+        f"{set_name:<9}{arch:<28}{len(result.history):>7}{seconds:>10.0f}{score.mean_iou:>15.4f}"
+        f"{score.global_accuracy:>12.4f}{PUBLISHED[set_name]:>12.4f}   best epoch {result.best_epoch}, "
+        f"{result.stopped}",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -157,10 +185,13 @@ def main() -> None:
     if not DATA.is_dir():
         print(f"{DATA} not found: trainings on UHCS and MetalDAM skipped")
         return
-    print(f"\n== trainings: up to {args.epochs} epochs, patience {args.patience}, batch {args.batch_size}, "
-          f"device {choose_device(args.device)} ==")
-    print(f"{'set':<9}{'network':<28}{'epochs':>7}{'seconds':>10}{'test mean IoU':>15}{'accuracy':>12}"
-          f"{'published':>12}")
+    print(
+        f"\n== trainings: up to {args.epochs} epochs, patience {args.patience}, batch {args.batch_size}, "
+        f"device {choose_device(args.device)} =="
+    )
+    print(
+        f"{'set':<9}{'network':<28}{'epochs':>7}{'seconds':>10}{'test mean IoU':>15}{'accuracy':>12}{'published':>12}"
+    )
     for set_name in sets:
         for arch in [a for a in args.archs.split(",") if a]:
             train_and_score(set_name, arch, args)

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from steelseg_gui.cli import main as steelseg
+from steelseg_gui.core.imaging.labels import write_label_image
 from steelseg_gui.core.resources import default_model_dir
-from steelseg_gui.core.imaging.micrograph import write_label_image
 from steelseg_gui.core.synthetic.micrographs import generate
 from steelseg_gui.core.synthetic.spec import SynthSpec
 
@@ -37,10 +37,17 @@ def write_data(count: int) -> None:
     (DATA / "images").mkdir(parents=True)
     rng = np.random.default_rng(2026)
     from PIL import Image
+
     for k in range(count):
         grain_px = rng.uniform(6, 20)
-        spec = SynthSpec(width=512, height=512, pearlite_fraction=float(rng.uniform(0.1, 0.7)),
-                         grain_size_um=float(grain_px * 0.5), pixel_size_um=0.5, seed=1000 + k)
+        spec = SynthSpec(
+            width=512,
+            height=512,
+            pearlite_fraction=float(rng.uniform(0.1, 0.7)),
+            grain_size_um=float(grain_px * 0.5),
+            pixel_size_um=0.5,
+            seed=1000 + k,
+        )
         synth = generate(spec)
         Image.fromarray(synth.image).save(DATA / "images" / f"synth{k:03d}.png")
         write_label_image(DATA / "masks" / f"synth{k:03d}.png", synth.mask)
@@ -53,9 +60,28 @@ def main() -> int:
     args = parser.parse_args()
     write_data(args.images)
     out = Path(os.path.relpath(default_model_dir()))
-    command = ["train", "--images", str(DATA / "images"), "--masks", str(DATA / "masks"),
-               "--classes", "ferrite,pearlite", "--arch", "deeplabv3plus-mobilenetv2", "--out", str(out),
-               "--epochs", str(args.epochs), "--batch-size", "8", "--tile", "224", "--seed", "0", "--colour-jitter"]
+    command = [
+        "train",
+        "--images",
+        str(DATA / "images"),
+        "--masks",
+        str(DATA / "masks"),
+        "--classes",
+        "ferrite,pearlite",
+        "--arch",
+        "deeplabv3plus-mobilenetv2",
+        "--out",
+        str(out),
+        "--epochs",
+        str(args.epochs),
+        "--batch-size",
+        "8",
+        "--tile",
+        "224",
+        "--seed",
+        "0",
+        "--colour-jitter",
+    ]
     code = steelseg(command)
     if code:
         return code
@@ -71,18 +97,19 @@ def write_card(out: Path, command: list[str], args) -> None:
     size_mb = (out / "weights.safetensors").stat().st_size / 1e6
     (out / "MODEL_CARD.md").write_text(f"""# SteelSeg default model: ferrite / pearlite
 
-- **Network**: {config['architecture']} (segmentation-models-pytorch), random start (no pretrained
-  weights), {config['input_channels']} input channels, classes 1 ferrite, 2 pearlite, tiles of
-  {config['tile_size']} px; weights {size_mb:.1f} MB (`weights.safetensors`).
+- **Network**: {config["architecture"]} (segmentation-models-pytorch), random start (no pretrained
+  weights), {config["input_channels"]} input channels, classes 1 ferrite, 2 pearlite, tiles of
+  {config["tile_size"]} px; weights {size_mb:.1f} MB (`weights.safetensors`).
 - **Data**: {args.images} synthetic 512×512 nital-etched ferrite-pearlite micrographs made by SteelSeg's own
   generator (`steelseg_gui/core/synth.py`), pearlite 10–70 %, ferrite grains 6–20 px across;
-  split by image 70/20/10 (seed 0); training tiles colour-jittered. No third-party data: the weights may be redistributed with SteelSeg.
+  split by image 70/20/10 (seed 0); training tiles colour-jittered. No third-party data: the weights may be
+  redistributed with SteelSeg.
 - **Made by**: `python scripts/make_default_model.py --images {args.images} --epochs {args.epochs}`, which ran
   `steelseg {shlex.join(command)}`
-- **Training**: {config['training']['epochs_run']} epochs, best epoch {config['training']['best_epoch']},
-  stopped: {config['training']['stopped']}; device {config['training']['device']}. Curves: `curves.png`,
+- **Training**: {config["training"]["epochs_run"]} epochs, best epoch {config["training"]["best_epoch"]},
+  stopped: {config["training"]["stopped"]}; device {config["training"]["device"]}. Curves: `curves.png`,
   per-epoch figures: `history.csv`.
-- **Data fingerprint**: `{config['data_fingerprint']}`
+- **Data fingerprint**: `{config["data_fingerprint"]}`
 
 ## Metrics (synthetic validation and test images)
 

@@ -36,12 +36,13 @@ def block_triton() -> bool:
     # torch registers triton-backed op overrides (a CUDA bmm) when it is imported; with this
     # variable it registers none, so eager CUDA ops never reach for triton later.
     os.environ.setdefault("TORCH_DISABLE_NATIVE_JIT", "1")
-    sys.modules["triton"] = None   # import triton -> ModuleNotFoundError; find_spec("triton") -> None
+    sys.modules["triton"] = None  # import triton -> ModuleNotFoundError; find_spec("triton") -> None
     torch = sys.modules.get("torch")
-    if torch is not None:   # torch came first: drop the overrides it registered
+    if torch is not None:  # torch came first: drop the overrides it registered
         try:
             from torch._native import triton_utils
+
             triton_utils.deregister_op_overrides()
-        except Exception:   # a private API, absent from other torch versions
+        except Exception:  # a private API, absent from other torch versions
             pass
     return True

@@ -35,6 +35,7 @@ def small_synthetic(seed: int, width: int = 200, height: int = 150):
     """A small synthetic ferrite-pearlite micrograph (0.5 µm/px, 12 µm grains) with its exact mask."""
     from steelseg_gui.core.synthetic.micrographs import generate
     from steelseg_gui.core.synthetic.spec import SynthSpec
+
     return generate(SynthSpec(width=width, height=height, pixel_size_um=0.5, grain_size_um=12, seed=seed))
 
 

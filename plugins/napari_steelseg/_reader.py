@@ -24,8 +24,11 @@ def get_reader(path):
 def read_micrograph_layers(path) -> list[tuple]:
     """One image layer, with the pixel size (µm/px) as scale when the file states it."""
     micrograph = read_micrograph(path)
-    kwargs = {"name": micrograph.path.stem, "rgb": micrograph.channels == 3,
-              "metadata": {"pixel_size_um": micrograph.pixel_size_um, "notes": micrograph.notes}}
+    kwargs = {
+        "name": micrograph.path.stem,
+        "rgb": micrograph.channels == 3,
+        "metadata": {"pixel_size_um": micrograph.pixel_size_um, "notes": micrograph.notes},
+    }
     if micrograph.pixel_size_um:
         kwargs["scale"] = (micrograph.pixel_size_um, micrograph.pixel_size_um)
         kwargs["units"] = ("µm", "µm")

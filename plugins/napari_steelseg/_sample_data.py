@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from steelseg_gui.core.imaging.labels import read_label_image
+from steelseg_gui.core.imaging.micrograph import read_micrograph
 from steelseg_gui.core.project.classes import ClassTable
-from steelseg_gui.core.imaging.micrograph import read_label_image, read_micrograph
 from steelseg_gui.core.resources import UHCS_CLASSES, bundled_samples
 from steelseg_gui.qt.scribble_session import class_colormap, class_features
 
@@ -16,8 +17,18 @@ def sample_layers(key: str) -> list[tuple]:
     if sample.mask is not None:
         classes = ClassTable.from_names(list(UHCS_CLASSES))
         mask = read_label_image(sample.mask, zero_based=True)
-        layers.append((mask, {"name": f"mask: {sample.image.stem}", "opacity": 0.5,
-                              "colormap": class_colormap(classes), "features": class_features(classes)}, "labels"))
+        layers.append(
+            (
+                mask,
+                {
+                    "name": f"mask: {sample.image.stem}",
+                    "opacity": 0.5,
+                    "colormap": class_colormap(classes),
+                    "features": class_features(classes),
+                },
+                "labels",
+            )
+        )
     return layers
 
 

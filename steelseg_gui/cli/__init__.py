@@ -20,8 +20,8 @@ EXIT_INTERRUPTED = 130
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="steelseg",
-        description="Segment steel micrographs into phases and measure phase fractions.")
+        prog="steelseg", description="Segment steel micrographs into phases and measure phase fractions."
+    )
     parser.add_argument("--version", action="version", version=f"steelseg {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in COMMAND_MODULES:

@@ -16,18 +16,25 @@ from pathlib import Path
 
 def register(commands) -> None:
     parser = commands.add_parser("demo", help="run the whole workflow on the bundled samples")
-    parser.add_argument("--out", default="demo_output", metavar="DIR",
-                        help="output folder; an earlier demo's outputs in it are replaced, nothing else (default: demo_output)")
+    parser.add_argument(
+        "--out",
+        default="demo_output",
+        metavar="DIR",
+        help="output folder; an earlier demo's outputs in it are replaced, nothing else (default: demo_output)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
     from steelseg_gui.cli.demo_pipelines import OPTICAL_GRADES, optical_pipeline, uhcs_pipeline
+
     out = Path(args.out)
     _remove_earlier_demo(out, ["uhcs", *OPTICAL_GRADES])
     reports = [uhcs_pipeline(out / "uhcs", out / "report_uhcs.html")]
     for grade in OPTICAL_GRADES:
-        reports.append(optical_pipeline(grade, out / grade, out / f"segmentation_{grade}", out / f"report_{grade}.html"))
+        reports.append(
+            optical_pipeline(grade, out / grade, out / f"segmentation_{grade}", out / f"report_{grade}.html")
+        )
     print("\nreports:\n" + "\n".join(f"  {report.resolve()}" for report in reports))
     return 0
 
@@ -35,6 +42,7 @@ def run(args) -> int:
 def _remove_earlier_demo(out: Path, projects: list[str]) -> None:
     """Remove what an earlier demo wrote into ``out`` (its projects, segmentations and reports), nothing else."""
     import shutil
+
     for name in projects:
         if (out / name / "project.json").is_file():
             shutil.rmtree(out / name)

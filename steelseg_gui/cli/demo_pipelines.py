@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from steelseg_gui.core.segment.batch import BatchOptions, segment_batch
-from steelseg_gui.core.segment.outputs import OutputOptions
-from steelseg_gui.core.project.classes import ClassTable
-from steelseg_gui.core.quantify.fractions import lever_rule_carbon
-from steelseg_gui.core.imaging.micrograph import read_label_image
-from steelseg_gui.core.project.folder import Project
+from steelseg_gui.cli.progress_bar import run_with_bar
 from steelseg_gui.core.forest.project_propagation import propagate_project
+from steelseg_gui.core.imaging.labels import read_label_image
+from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.project.folder import Project
+from steelseg_gui.core.quantify.fractions import lever_rule_carbon
 from steelseg_gui.core.report.project_report import project_report, write_report
 from steelseg_gui.core.resources import UHCS_CLASSES, bundled_samples
+from steelseg_gui.core.segment.batch import BatchOptions, segment_batch
+from steelseg_gui.core.segment.outputs import OutputOptions
 from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
-from steelseg_gui.cli.progress_bar import run_with_bar
 
 DEMO_TREES = 100
-OPTICAL_GRADES = {"sae1020": (0.18, 0.23), "sae1045": (0.43, 0.50)}   # nominal carbon, wt % (SAE J403)
+OPTICAL_GRADES = {"sae1020": (0.18, 0.23), "sae1045": (0.43, 0.50)}  # nominal carbon, wt % (SAE J403)
 
 
 def uhcs_pipeline(folder: Path, report_path: Path) -> Path:
@@ -32,7 +32,7 @@ def uhcs_pipeline(folder: Path, report_path: Path) -> Path:
     propagation = run_with_bar(propagate_project(project, trees=DEMO_TREES), "propagating scribbles")
     print(f"UHCS: forest saved in {propagation.model_folder}; auto-masks for {len(propagation.written)} images")
     for image_id, truth in truths.items():
-        project.save_mask(image_id, truth, "reviewed")   # the published masks stand in for the review
+        project.save_mask(image_id, truth, "reviewed")  # the published masks stand in for the review
     write_report(run_with_bar(project_report(project), "scoring models"), report_path)
     return report_path
 
@@ -42,16 +42,22 @@ def optical_pipeline(grade: str, folder: Path, segmentation: Path, report_path: 
     project = Project.create(folder, name=f"Optical {grade.upper()} ferrite-pearlite demo")
     images = [s.image for s in bundled_samples() if s.mask is None and s.image.stem.startswith(grade)]
     entries = project.add_images(images, copy=True)
-    batch = run_with_bar(segment_batch("default", [project.image_path(e) for e in entries], segmentation,
-                                       BatchOptions(OutputOptions(overlay=True))), f"segmenting {grade.upper()} with the default model")
+    batch = run_with_bar(
+        segment_batch(
+            "default", [project.image_path(e) for e in entries], segmentation, BatchOptions(OutputOptions(overlay=True))
+        ),
+        f"segmenting {grade.upper()} with the default model",
+    )
     for entry in entries:
         project.save_mask(entry.id, read_label_image(segmentation / f"{entry.id}.png"), "auto")
     for record in batch.records:
         print(f"{grade}: {record['name']:<24} pearlite {record['fractions']['pearlite']:.3f}")
     pearlite = batch.summary["classes"]["pearlite"]["mean"]
     low, high = OPTICAL_GRADES[grade]
-    print(f"{grade}: pearlite {pearlite:.3f} over {len(batch.records)} fields → lever-rule carbon ≈ "
-          f"{lever_rule_carbon(pearlite):.2f} wt % (nominal {low:.2f}–{high:.2f} wt %)")
+    print(
+        f"{grade}: pearlite {pearlite:.3f} over {len(batch.records)} fields → lever-rule carbon ≈ "
+        f"{lever_rule_carbon(pearlite):.2f} wt % (nominal {low:.2f}–{high:.2f} wt %)"
+    )
     print(f"{grade}: masks, phase_fractions.csv and summary.json in {segmentation}")
     write_report(run_with_bar(project_report(project), "writing the report"), report_path)
     return report_path

@@ -12,15 +12,20 @@ if TYPE_CHECKING:
     from steelseg_gui.core.quantify.metrics import EvaluationResult
 
 
-
 def register(commands) -> None:
     parser = commands.add_parser("evaluate", help="score predicted masks against true masks")
     parser.add_argument("--pred", required=True, metavar="DIR", help="folder of predicted label images")
     parser.add_argument("--truth", required=True, metavar="DIR", help="folder of true label images")
-    parser.add_argument("--classes", metavar="NAMES", help="comma-separated class names for values 1..K "
-                        "(default: K from the largest value found)")
-    parser.add_argument("--zero-based-masks", action="store_true",
-                        help="masks start at 0 (no unlabelled value): shift truth and prediction by +1")
+    parser.add_argument(
+        "--classes",
+        metavar="NAMES",
+        help="comma-separated class names for values 1..K (default: K from the largest value found)",
+    )
+    parser.add_argument(
+        "--zero-based-masks",
+        action="store_true",
+        help="masks start at 0 (no unlabelled value): shift truth and prediction by +1",
+    )
     parser.add_argument("--json", metavar="FILE", help="write all metrics as JSON")
     parser.add_argument("--csv", metavar="FILE", help="write per-image metrics as CSV")
     parser.add_argument("--plots", metavar="DIR", help="write confusion-matrix and per-class PNG plots")
@@ -31,6 +36,7 @@ def run(args) -> int:
     from steelseg_gui.core.atomic import atomic_write_bytes, atomic_write_json
     from steelseg_gui.core.quantify.evaluation import evaluate_folders, pair_masks
     from steelseg_gui.core.quantify.plots import confusion_figure, per_class_figure, save_figure
+
     pairs, unmatched = pair_masks(Path(args.pred), Path(args.truth))
     for message in unmatched:
         print(f"warning: {message}", file=sys.stderr)
@@ -53,11 +59,15 @@ def _fmt(value: float | None) -> str:
 
 def format_table(result: EvaluationResult) -> str:
     """The data-set metrics and per-class scores as a plain-text table."""
-    lines = [f"{len(result.images)} image(s), {result.labelled_pixels:,} labelled pixels", "",
-             "GlobalAccuracy  MeanAccuracy  MeanIoU  WeightedIoU  MeanBFScore",
-             f"{_fmt(result.global_accuracy):>14}  {_fmt(result.mean_accuracy):>12}  {_fmt(result.mean_iou):>7}  "
-             f"{_fmt(result.weighted_iou):>11}  {_fmt(result.mean_bf_score):>11}", "",
-             f"{'class':<28}{'Accuracy':>10}{'IoU':>10}{'MeanBFScore':>13}"]
+    lines = [
+        f"{len(result.images)} image(s), {result.labelled_pixels:,} labelled pixels",
+        "",
+        "GlobalAccuracy  MeanAccuracy  MeanIoU  WeightedIoU  MeanBFScore",
+        f"{_fmt(result.global_accuracy):>14}  {_fmt(result.mean_accuracy):>12}  {_fmt(result.mean_iou):>7}  "
+        f"{_fmt(result.weighted_iou):>11}  {_fmt(result.mean_bf_score):>11}",
+        "",
+        f"{'class':<28}{'Accuracy':>10}{'IoU':>10}{'MeanBFScore':>13}",
+    ]
     for name, acc, iou, bf in zip(result.class_names, result.class_accuracy(), result.class_iou(), result.class_bf()):
         lines.append(f"{name:<28}{_fmt(acc):>10}{_fmt(iou):>10}{_fmt(bf):>13}")
     return "\n".join(lines)

@@ -11,6 +11,7 @@ def register(commands) -> None:
 
 def run(args) -> int:
     from steelseg_gui.core.imaging.micrograph import read_micrograph
+
     for path in args.images:
         micrograph = read_micrograph(path)
         print(micrograph.describe())

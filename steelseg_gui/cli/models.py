@@ -22,16 +22,19 @@ def register(commands) -> None:
 
 def run_info(args) -> int:
     from steelseg_gui.core.bundle import describe_model
+
     print("\n".join(describe_model(args.folder)))
     return 0
 
 
 def run_export(args) -> int:
     from steelseg_gui.core.bundle import NET_KIND, read_model_config
+
     if read_model_config(args.folder).get("kind") != NET_KIND:
         raise ModelError(f"{args.folder}: only deep nets can be exported to ONNX")
     from steelseg_gui.core.nets.bundle import load_net
     from steelseg_gui.core.nets.onnx_export import export_onnx
+
     path = export_onnx(load_net(args.folder), Path(args.onnx))
     print(f"wrote {path}: input 'image' (N, C, H, W) normalised as config.json says, output 'scores' (N, K, H, W)")
     return 0

@@ -7,10 +7,13 @@ from steelseg_gui.core.jobs import Job, Progress, T, run_job
 
 def run_with_bar(job: Job[T], description: str) -> T:
     from tqdm import tqdm
+
     with tqdm(total=1, desc=description, unit="step", leave=False) as bar:
+
         def show(report: Progress) -> None:
             bar.total = max(report.total, 1)
             bar.n = report.done
             bar.set_postfix_str(report.message)
             bar.refresh()
+
         return run_job(job, show)

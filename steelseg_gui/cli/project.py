@@ -31,6 +31,7 @@ def register(commands) -> None:
 
 def run_new(args) -> int:
     from steelseg_gui.core.project.folder import Project
+
     project = Project.create(args.folder, name=args.name)
     print(f"created project '{project.name}' in {project.folder}")
     return 0
@@ -38,6 +39,7 @@ def run_new(args) -> int:
 
 def run_add(args) -> int:
     from steelseg_gui.core.project.folder import Project
+
     project = Project.open(args.folder)
     added = project.add_images(args.images, copy=args.copy, pixel_size_um=args.pixel_size_um)
     for entry in added:
@@ -47,16 +49,20 @@ def run_add(args) -> int:
 
 def run_info(args) -> int:
     from steelseg_gui.core.project.folder import Project
+
     print(describe_project(Project.open(args.folder)))
     return 0
 
 
 def describe_project(project: Project) -> str:
     """A multi-line summary of a project for the terminal."""
-    lines = [f"project '{project.name}' in {project.folder}",
-             "classes: " + ", ".join(f"{p.value} {p.name} ({p.color})" for p in project.classes),
-             f"images: {len(project.images)} (" +
-             ", ".join(f"{n} {status}" for status, n in project.status_counts().items()) + ")"]
+    lines = [
+        f"project '{project.name}' in {project.folder}",
+        "classes: " + ", ".join(f"{p.value} {p.name} ({p.color})" for p in project.classes),
+        f"images: {len(project.images)} ("
+        + ", ".join(f"{n} {status}" for status, n in project.status_counts().items())
+        + ")",
+    ]
     for entry in project.images:
         size = "?" if entry.pixel_size_um is None else f"{entry.pixel_size_um:.4g}"
         lines.append(f"  {entry.id:<28} {entry.shape[1]:>6}×{entry.shape[0]:<6} {size:>8} µm/px  {entry.status}")

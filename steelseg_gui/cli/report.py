@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from steelseg_gui.cli.progress_bar import run_with_bar
 from steelseg_gui.core.errors import SteelSegError
 from steelseg_gui.core.nets.settings import DEVICES
-from steelseg_gui.cli.progress_bar import run_with_bar
 
 
 def register(commands) -> None:
@@ -26,6 +26,7 @@ def run_report(args) -> int:
     from steelseg_gui.core.project.classes import ClassTable
     from steelseg_gui.core.project.folder import Project
     from steelseg_gui.core.report.project_report import folders_report, project_report, write_report
+
     if bool(args.project) == bool(args.pred):
         raise SteelSegError("give either a PROJECT folder or --pred DIR --truth DIR")
     if args.project:
@@ -34,8 +35,13 @@ def run_report(args) -> int:
         if not args.truth:
             raise SteelSegError("--pred needs --truth: the folder of true masks")
         classes = ClassTable.from_names(args.classes.split(",")) if args.classes else ClassTable.default()
-        content = folders_report(Path(args.pred), Path(args.truth), classes, args.zero_based_masks,
-                                 Path(args.images) if args.images else None)
+        content = folders_report(
+            Path(args.pred),
+            Path(args.truth),
+            classes,
+            args.zero_based_masks,
+            Path(args.images) if args.images else None,
+        )
     path = write_report(content, args.out)
     print(f"report written to {path.resolve()}")
     return 0

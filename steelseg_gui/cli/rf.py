@@ -19,20 +19,29 @@ def register(commands) -> None:
 
     train = sub.add_parser("train", help="train a forest on scribbled images")
     train.add_argument("--image", action="append", required=True, metavar="IMG", help="a micrograph (repeat)")
-    train.add_argument("--scribbles", action="append", required=True, metavar="SCR",
-                       help="its scribbles: label PNG, 0 = unlabelled, 1..K classes (repeat, same order)")
+    train.add_argument(
+        "--scribbles",
+        action="append",
+        required=True,
+        metavar="SCR",
+        help="its scribbles: label PNG, 0 = unlabelled, 1..K classes (repeat, same order)",
+    )
     train.add_argument("--out", required=True, metavar="MODEL_DIR")
     train.add_argument("--trees", type=int, default=DEFAULT_TREES)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--classes", metavar="NAMES", help="comma-separated names of classes 1..K "
-                       "(default: ferrite,pearlite)")
+    train.add_argument(
+        "--classes", metavar="NAMES", help="comma-separated names of classes 1..K (default: ferrite,pearlite)"
+    )
     train.set_defaults(run=run_train)
 
     apply = sub.add_parser("apply", help="propagate a saved forest to images")
     apply.add_argument("--model", required=True, metavar="MODEL_DIR")
     apply.add_argument("--out", required=True, metavar="DIR")
-    apply.add_argument("--probabilities", action="store_true",
-                       help="also write STEM_probabilities.tif (K, H, W) and STEM_uncertainty.tif, float32")
+    apply.add_argument(
+        "--probabilities",
+        action="store_true",
+        help="also write STEM_probabilities.tif (K, H, W) and STEM_uncertainty.tif, float32",
+    )
     apply.add_argument("--exact", action="store_true", help="predict every pixel exactly (slower)")
     apply.add_argument("images", nargs="+", metavar="IMG")
     apply.set_defaults(run=run_apply)
@@ -41,28 +50,38 @@ def register(commands) -> None:
     propagate.add_argument("project", metavar="PROJECT")
     propagate.add_argument("--trees", type=int, default=DEFAULT_TREES)
     propagate.add_argument("--seed", type=int, default=0)
-    propagate.add_argument("--include-reviewed", action="store_true",
-                           help="also replace masks already marked reviewed (default: leave them)")
+    propagate.add_argument(
+        "--include-reviewed",
+        action="store_true",
+        help="also replace masks already marked reviewed (default: leave them)",
+    )
     propagate.set_defaults(run=run_propagate)
 
 
 def run_train(args) -> int:
     from steelseg_gui.core.forest.bundle import save_forest
     from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
-    from steelseg_gui.core.imaging.micrograph import read_label_image, read_micrograph, to_float01
+    from steelseg_gui.core.imaging.labels import read_label_image
+    from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
+
     if len(args.image) != len(args.scribbles):
-        raise SteelSegError(f"{len(args.image)} --image but {len(args.scribbles)} --scribbles; give one "
-                            "scribble file per image, in the same order")
+        raise SteelSegError(
+            f"{len(args.image)} --image but {len(args.scribbles)} --scribbles; give one "
+            "scribble file per image, in the same order"
+        )
     if args.trees < 1:
         raise SteelSegError("--trees must be at least 1")
-    items = [ScribbledImage(Path(i).name, to_float01(read_micrograph(i).data), read_label_image(s))
-             for i, s in zip(args.image, args.scribbles)]
+    items = [
+        ScribbledImage(Path(i).name, to_float01(read_micrograph(i).data), read_label_image(s))
+        for i, s in zip(args.image, args.scribbles)
+    ]
     classes = _class_table(args.classes, items)
     forest = run_with_bar(train_forest(items, classes, trees=args.trees, seed=args.seed), "training")
     folder = save_forest(forest, args.out)
     counts = ", ".join(f"{name} {n}" for name, n in forest.summary["samples_per_class"].items())
-    print(f"forest of {args.trees} trees saved to {folder} ({counts} training pixels, "
-          f"{forest.summary['seconds']:.1f} s)")
+    print(
+        f"forest of {args.trees} trees saved to {folder} ({counts} training pixels, {forest.summary['seconds']:.1f} s)"
+    )
     return 0
 
 
@@ -72,18 +91,27 @@ def run_apply(args) -> int:
     from steelseg_gui.core.forest.bundle import load_forest
     from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
     from steelseg_gui.core.segment.outputs import OutputOptions, write_outputs
+
     forest = load_forest(args.model)
     for path in args.images:  # check every image before writing anything
         forest.check_channels(read_micrograph(path).channels, str(path))
     out = Path(args.out)
     for path in args.images:
         micrograph = read_micrograph(path)
-        result = run_with_bar(forest.predict(to_float01(micrograph.data), micrograph.path.name, exact=args.exact),
-                              micrograph.path.name)
-        write_outputs(out, micrograph.path.stem, micrograph.data, result, forest.classes,
-                      OutputOptions(probabilities=args.probabilities))
-        fractions = ", ".join(f"{forest.classes.name_of(v)} {np.mean(result.labels == v):.1%}"
-                              for v in forest.class_values)
+        result = run_with_bar(
+            forest.predict(to_float01(micrograph.data), micrograph.path.name, exact=args.exact), micrograph.path.name
+        )
+        write_outputs(
+            out,
+            micrograph.path.stem,
+            micrograph.data,
+            result,
+            forest.classes,
+            OutputOptions(probabilities=args.probabilities),
+        )
+        fractions = ", ".join(
+            f"{forest.classes.name_of(v)} {np.mean(result.labels == v):.1%}" for v in forest.class_values
+        )
         print(f"{micrograph.path.name}: {fractions}")
     return 0
 
@@ -91,6 +119,7 @@ def run_apply(args) -> int:
 def run_propagate(args) -> int:
     from steelseg_gui.core.forest.project_propagation import propagate_project
     from steelseg_gui.core.project.folder import Project
+
     project = Project.open(args.project)
     report = run_with_bar(propagate_project(project, args.trees, args.seed, args.include_reviewed), "propagating")
     print(f"forest saved to {report.model_folder}")
@@ -102,6 +131,7 @@ def run_propagate(args) -> int:
 
 def _class_table(names: str | None, items):
     from steelseg_gui.core.project.classes import ClassTable
+
     if names:
         return ClassTable.from_names([n.strip() for n in names.split(",")])
     top = max(int(item.scribbles.max()) for item in items)

@@ -12,10 +12,18 @@ EXIT_SOME_FAILED = 1
 
 def register(commands) -> None:
     segment = commands.add_parser("segment", help="segment micrographs and measure phase fractions")
-    segment.add_argument("--model", required=True, metavar="MODEL_DIR",
-                         help="a saved model folder, or 'default' for the bundled ferrite/pearlite net")
+    segment.add_argument(
+        "--model",
+        required=True,
+        metavar="MODEL_DIR",
+        help="a saved model folder, or 'default' for the bundled ferrite/pearlite net",
+    )
     segment.add_argument("--out", required=True, metavar="DIR")
-    segment.add_argument("--probabilities", action="store_true", help="also write STEM_probabilities.tif (K, H, W) and STEM_uncertainty.tif, float32")
+    segment.add_argument(
+        "--probabilities",
+        action="store_true",
+        help="also write STEM_probabilities.tif (K, H, W) and STEM_uncertainty.tif, float32",
+    )
     segment.add_argument("--overlay", action="store_true", help="also write STEM_overlay.png")
     segment.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster (tcp://HOST:PORT)")
     segment.add_argument("--device", choices=DEVICES, default=DEVICES[0])
@@ -27,11 +35,14 @@ def register(commands) -> None:
 def run_segment(args) -> int:
     from steelseg_gui.core.segment.batch import BatchOptions, segment_batch
     from steelseg_gui.core.segment.outputs import OutputOptions
+
     options = BatchOptions(OutputOptions(args.probabilities, args.overlay), args.device, args.pixel_size_um)
     report = run_with_bar(segment_batch(args.model, args.inputs, args.out, options, args.scheduler), "segmenting")
     skipped = sum(1 for r in report.records if r.get("skipped"))
-    print(f"{report.summary['segmented']} of {report.summary['images']} images segmented "
-          f"({skipped} already done before), {len(report.failed)} failed")
+    print(
+        f"{report.summary['segmented']} of {report.summary['images']} images segmented "
+        f"({skipped} already done before), {len(report.failed)} failed"
+    )
     for name, stats in report.summary["classes"].items():
         ci = f" ± {stats['ci95']:.4f} (95 % CI, %RA {stats['relative_accuracy_pct']:.1f})" if stats["ci95"] else ""
         print(f"  {name:<12} mean fraction {stats['mean']:.4f}{ci}")

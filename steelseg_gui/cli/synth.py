@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from steelseg_gui.cli.progress_bar import run_with_bar
 from steelseg_gui.core.errors import SteelSegError
 from steelseg_gui.core.synthetic.spec import SynthSpec
-from steelseg_gui.cli.progress_bar import run_with_bar
 
 
 def register(commands) -> None:
@@ -13,10 +13,12 @@ def register(commands) -> None:
     parser.add_argument("--out", required=True, metavar="DIR")
     parser.add_argument("--count", type=int, default=1, metavar="N")
     parser.add_argument("--size", default=f"{defaults.width}x{defaults.height}", metavar="WxH")
-    parser.add_argument("--pearlite", type=float, default=defaults.pearlite_fraction, metavar="F",
-                        help="pearlite area fraction, 0..1")
-    parser.add_argument("--grain-size-um", type=float, default=defaults.grain_size_um, metavar="G",
-                        help="mean grain diameter in µm")
+    parser.add_argument(
+        "--pearlite", type=float, default=defaults.pearlite_fraction, metavar="F", help="pearlite area fraction, 0..1"
+    )
+    parser.add_argument(
+        "--grain-size-um", type=float, default=defaults.grain_size_um, metavar="G", help="mean grain diameter in µm"
+    )
     parser.add_argument("--pixel-size-um", type=float, default=defaults.pixel_size_um, metavar="P")
     parser.add_argument("--seed", type=int, default=defaults.seed, metavar="S")
     parser.set_defaults(run=run)
@@ -32,11 +34,14 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def run(args) -> int:
     from steelseg_gui.core.synthetic.micrographs import write_synthetic_set
+
     width, height = parse_size(args.size)
     spec = SynthSpec(width, height, args.pearlite, args.grain_size_um, args.pixel_size_um, args.seed)
     truth = run_with_bar(write_synthetic_set(args.out, args.count, spec), "synth")
     for name, values in truth["images"].items():
-        print(f"{name}: pearlite {values['pearlite_fraction']:.3f}, ferrite intercept "
-              f"{values['mean_ferrite_intercept_um']:.2f} µm (G {values['astm_grain_size_number']:.1f})")
+        print(
+            f"{name}: pearlite {values['pearlite_fraction']:.3f}, ferrite intercept "
+            f"{values['mean_ferrite_intercept_um']:.2f} µm (G {values['astm_grain_size_number']:.1f})"
+        )
     print(f"wrote {len(truth['images'])} image/mask pairs to {args.out}")
     return 0

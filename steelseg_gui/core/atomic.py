@@ -29,7 +29,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], Any]) -> P
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)   # mkstemp creates 0600; outputs are meant to be shared like any file
+        os.chmod(tmp_name, 0o644)  # mkstemp creates 0600; outputs are meant to be shared like any file
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

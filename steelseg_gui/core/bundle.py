@@ -32,8 +32,12 @@ KINDS = {FOREST_KIND: "random forest", NET_KIND: "deep net"}
 
 def bundle_header(kind: str, versions: dict[str, str]) -> dict:
     """The fields every ``config.json`` starts with; ``versions`` adds the libraries of this kind."""
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": kind,
-            "versions": {**base_versions(), **versions}}
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "kind": kind,
+        "versions": {**base_versions(), **versions},
+    }
 
 
 def read_model_config(folder: str | Path, kind: str | None = None) -> dict:
@@ -76,8 +80,10 @@ def check_writable_bundle_path(folder: str | Path) -> Path:
     if folder.exists() and not folder.is_dir():
         raise ModelError(f"{folder}: is a file, not a model folder; choose another output folder")
     if folder.is_dir() and any(folder.iterdir()) and not is_model_folder(folder):
-        raise ModelError(f"{folder}: exists and is not a SteelSeg model folder; SteelSeg never replaces "
-                         "other folders, choose a new or empty output folder")
+        raise ModelError(
+            f"{folder}: exists and is not a SteelSeg model folder; SteelSeg never replaces "
+            "other folders, choose a new or empty output folder"
+        )
     return folder
 
 
@@ -89,6 +95,7 @@ def write_bundle(folder: str | Path, config: dict, write_weights: Callable[[Path
     def fill(staging: Path) -> None:
         write_weights(staging)
         atomic_write_json(staging / CONFIG_FILE, config)
+
     return atomic_folder(folder, fill)
 
 
@@ -110,18 +117,22 @@ def describe_model(folder: str | Path) -> list[str]:
     """Lines describing a saved model for ``steelseg models info`` (reads ``config.json`` only)."""
     config = read_model_config(folder)
     classes = ", ".join(f"{c['value']} {c['name']}" for c in config.get("classes", []))
-    lines = [f"model:         {Path(folder)}",
-             f"kind:          {config.get('kind')}",
-             f"architecture:  {config.get('architecture')}",
-             f"classes:       {classes}",
-             f"input:         {config.get('input_channels')} channel(s)"
-             + (f", tiles of {config['tile_size']} px" if config.get("tile_size") else ""),
-             f"pixel size:    {config.get('pixel_size_um') or 'unknown'} µm/px",
-             f"data:          fingerprint {config.get('data_fingerprint')}"]
+    lines = [
+        f"model:         {Path(folder)}",
+        f"kind:          {config.get('kind')}",
+        f"architecture:  {config.get('architecture')}",
+        f"classes:       {classes}",
+        f"input:         {config.get('input_channels')} channel(s)"
+        + (f", tiles of {config['tile_size']} px" if config.get("tile_size") else ""),
+        f"pixel size:    {config.get('pixel_size_um') or 'unknown'} µm/px",
+        f"data:          fingerprint {config.get('data_fingerprint')}",
+    ]
     metrics = config.get("metrics") or {}
     if metrics:
-        lines.append("metrics:       " + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
-                                                 for k, v in metrics.items()))
+        lines.append(
+            "metrics:       "
+            + ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}" for k, v in metrics.items())
+        )
     versions = config.get("versions") or {}
     lines.append("versions:      " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     return lines

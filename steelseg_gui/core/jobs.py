@@ -16,7 +16,7 @@ T = TypeVar("T")
 Job = Generator["Progress", None, T]
 
 
-class JobCancelled(Exception):
+class JobCancelled(Exception):  # noqa: N818 (a cancel is not an error)
     """Raised by :func:`run_job` when ``cancelled()`` became true; the job was closed."""
 
 
@@ -34,8 +34,9 @@ class Progress:
         return 1.0 if self.total <= 0 else min(1.0, self.done / self.total)
 
 
-def run_job(job: Job[T], on_progress: Callable[[Progress], Any] | None = None,
-            cancelled: Callable[[], bool] | None = None) -> T:
+def run_job(
+    job: Job[T], on_progress: Callable[[Progress], Any] | None = None, cancelled: Callable[[], bool] | None = None
+) -> T:
     """Drive ``job`` to its end, passing each report to ``on_progress``; return its result.
 
     After each report ``cancelled()`` is asked: when true the job is closed (its ``finally``

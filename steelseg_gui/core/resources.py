@@ -33,10 +33,14 @@ def resources_dir() -> Path:
 def bundled_samples() -> list[Sample]:
     """UHCS SEM images with masks, then the optical SAE 1020/1045 images, sorted by name."""
     root = resources_dir() / "samples"
-    uhcs = [Sample(f"uhcs-{p.stem}", f"UHCS {p.stem} (SEM, with mask)", p, root / "uhcs" / "masks" / p.name)
-            for p in sorted((root / "uhcs" / "images").glob("*.png"))]
-    optical = [Sample(p.stem, f"Optical {p.stem.split('_')[0].upper()} {p.stem.split('_')[-1]}", p, None)
-               for p in sorted((root / "optical-sae").glob("*.png"))]
+    uhcs = [
+        Sample(f"uhcs-{p.stem}", f"UHCS {p.stem} (SEM, with mask)", p, root / "uhcs" / "masks" / p.name)
+        for p in sorted((root / "uhcs" / "images").glob("*.png"))
+    ]
+    optical = [
+        Sample(p.stem, f"Optical {p.stem.split('_')[0].upper()} {p.stem.split('_')[-1]}", p, None)
+        for p in sorted((root / "optical-sae").glob("*.png"))
+    ]
     return uhcs + optical
 
 
@@ -51,7 +55,7 @@ def resolve_model(name: str | Path) -> Path:
         return Path(name)
     folder = default_model_dir()
     if not (folder / "config.json").is_file():
-        raise ModelError(f"the bundled default model is missing from {folder}; reinstall SteelSeg or run "
-                         "`make default-model`")
+        raise ModelError(
+            f"the bundled default model is missing from {folder}; reinstall SteelSeg or run `make default-model`"
+        )
     return folder
-

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from qtpy.QtCore import Qt, Signal
 from qtpy.QtGui import QColor
-from qtpy.QtWidgets import (QColorDialog, QHBoxLayout, QHeaderView, QInputDialog, QPushButton, QTableWidget,
-                            QTableWidgetItem, QVBoxLayout, QWidget)
+from qtpy.QtWidgets import (
+    QColorDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from steelseg_gui.core.project.folder import Project
 from steelseg_gui.qt.errors import report_errors
@@ -32,7 +41,9 @@ class ClassTableEditor(QWidget):
         rows.setVisible(False)
         rows.setDefaultSectionSize(rows.fontMetrics().height() + 8)
         # Room for three classes (ferrite, pearlite and one more) before the table scrolls.
-        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + 3 * rows.defaultSectionSize() + 4)
+        self.table.setMinimumHeight(
+            self.table.horizontalHeader().sizeHint().height() + 3 * rows.defaultSectionSize() + 4
+        )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(NAME_COLUMN, QHeaderView.ResizeMode.Stretch)

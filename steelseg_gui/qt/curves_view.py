@@ -8,6 +8,7 @@ thread, which only shows it. The figure is the one the saved ``curves.png`` uses
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -29,13 +30,13 @@ class CurvesView(QLabel):
         super().__init__(parent)
         self.figure = Figure(figsize=(width_in, height_in), dpi=100)
         FigureCanvasAgg(self.figure)
-        self.lines = draw_training_curves(self.figure, [])   # laid out once (fonts load here, not while training)
+        self.lines = draw_training_curves(self.figure, [])  # laid out once (fonts load here, not while training)
         self._image: QImage | None = None
         self._pending: list[dict] | None = None
         self._busy = False
         self.setAlignment(Qt.AlignCenter)
         self.setMinimumHeight(120)
-        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)   # the layout sets the width, not the image
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # the layout sets the width, not the image
         self.rendered.connect(self._on_rendered)
         self._on_rendered(self._render_image())
 
@@ -56,12 +57,10 @@ class CurvesView(QLabel):
         threading.Thread(target=self._render_in_background, args=(history,), daemon=True).start()
 
     def _render_in_background(self, history: list[dict]) -> None:
-        update_training_curves(self.lines, history)   # only this thread touches the figure while busy
+        update_training_curves(self.lines, history)  # only this thread touches the figure while busy
         image = self._render_image()
-        try:
+        with contextlib.suppress(RuntimeError):  # the widget was deleted while drawing
             self.rendered.emit(image)
-        except RuntimeError:   # the widget was deleted while drawing
-            pass
 
     def _render_image(self) -> QImage:
         canvas = self.figure.canvas

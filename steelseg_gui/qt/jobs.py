@@ -8,10 +8,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from superqt.utils import GeneratorWorker, create_worker
 from napari.utils.notifications import show_error
 from qtpy.QtCore import QObject, Signal
 from qtpy.QtWidgets import QLabel, QProgressBar
+from superqt.utils import GeneratorWorker, create_worker
 
 from steelseg_gui.core.errors import SteelSegError
 from steelseg_gui.core.jobs import Job, Progress

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.prediction import Prediction
+from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.qt.scribble_session import class_colormap, class_features, style_labels_layer
 
 PREVIEW_OPACITY = 0.55
@@ -30,19 +30,34 @@ class PreviewLayers:
         self.clear()
         active = self.viewer.layers.selection.active
         shape, scale = image_layer.data.shape[:2], image_layer.scale[-2:]
-        self.labels = self.viewer.add_labels(np.zeros(shape, np.uint8), name=f"preview: {image_id}", scale=scale,
-                                             opacity=PREVIEW_OPACITY, colormap=class_colormap(classes),
-                                             features=class_features(classes))
+        self.labels = self.viewer.add_labels(
+            np.zeros(shape, np.uint8),
+            name=f"preview: {image_id}",
+            scale=scale,
+            opacity=PREVIEW_OPACITY,
+            colormap=class_colormap(classes),
+            features=class_features(classes),
+        )
         for name in [f"P({phase.name})" for phase in classes] + ["uncertainty"]:
-            self.images[name] = self.viewer.add_image(np.zeros(shape, np.float32), name=name, scale=scale,
-                                                      colormap="magma", contrast_limits=(0.0, 1.0), visible=False)
+            self.images[name] = self.viewer.add_image(
+                np.zeros(shape, np.float32),
+                name=name,
+                scale=scale,
+                colormap="magma",
+                contrast_limits=(0.0, 1.0),
+                visible=False,
+            )
         self._keep_under(scribble_layer)
         if active is not None and active in self.viewer.layers:
             self.viewer.layers.selection.active = active
 
     def show(self, result: Prediction, classes: ClassTable) -> bool:
         """Put a propagation result into the prepared layers; False when they do not fit it."""
-        if self.labels is None or self.labels not in self.viewer.layers or self.labels.data.shape != result.labels.shape:
+        if (
+            self.labels is None
+            or self.labels not in self.viewer.layers
+            or self.labels.data.shape != result.labels.shape
+        ):
             return False
         self.labels.data = result.labels
         for position, value in enumerate(result.class_values):

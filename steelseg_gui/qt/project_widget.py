@@ -8,8 +8,18 @@ from typing import TYPE_CHECKING
 
 from qtpy.QtCore import Qt
 from qtpy.QtGui import QColor
-from qtpy.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                            QPushButton, QTabWidget, QVBoxLayout, QWidget)
+from qtpy.QtWidgets import (
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from steelseg_gui.core.imaging.micrograph import MICROGRAPH_SUFFIXES
 from steelseg_gui.core.project.folder import Project
@@ -17,8 +27,8 @@ from steelseg_gui.qt.class_table_editor import ClassTableEditor
 from steelseg_gui.qt.errors import report_errors
 from steelseg_gui.qt.propagate_panel import PropagatePanel
 from steelseg_gui.qt.review_panel import ReviewPanel
-from steelseg_gui.qt.train_panel import TrainPanel
 from steelseg_gui.qt.scribble_session import ScribbleSession
+from steelseg_gui.qt.train_panel import TrainPanel
 
 if TYPE_CHECKING:
     import napari

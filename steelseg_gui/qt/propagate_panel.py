@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import numpy as np
 from qtpy.QtCore import QTimer
-from qtpy.QtWidgets import (QCheckBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QMessageBox, QProgressBar,
-                            QPushButton, QSpinBox)
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+)
 
 from steelseg_gui.core.forest.pixel_forest import PixelForest
+from steelseg_gui.core.forest.project_propagation import (
+    PropagationReport,
+    apply_to_project,
+    predict_entry,
+    targets,
+    train_project_forest,
+)
 from steelseg_gui.core.forest.settings import DEFAULT_TREES
-from steelseg_gui.core.forest.project_propagation import (PropagationReport, apply_to_project, predict_entry, targets,
-                                        train_project_forest)
 from steelseg_gui.qt.jobs import JobRunner
 from steelseg_gui.qt.preview_layers import PreviewLayers
 
@@ -83,8 +97,9 @@ class PropagatePanel(QGroupBox):
         project = self.host.project
         if project is None:
             return False
-        job = train_project_forest(project, self.trees.value(), overrides=self._strokes_on_screen(),
-                                   cache=self._sample_cache)
+        job = train_project_forest(
+            project, self.trees.value(), overrides=self._strokes_on_screen(), cache=self._sample_cache
+        )
         return self._start(job, self._on_trained, "training the forest")
 
     def apply_to_all(self, include_reviewed: bool | None = None) -> bool:
@@ -98,8 +113,9 @@ class PropagatePanel(QGroupBox):
             if include_reviewed is None:
                 return False
         self.host.save_scribbles()
-        return self._start(apply_to_project(project, self.forest, include_reviewed), self._on_applied,
-                           "propagating to all images")
+        return self._start(
+            apply_to_project(project, self.forest, include_reviewed), self._on_applied, "propagating to all images"
+        )
 
     def image_changed(self) -> None:
         """The host shows another image: fresh preview layers, listen to the new scribble layer."""
@@ -136,8 +152,9 @@ class PropagatePanel(QGroupBox):
     def _preview_current(self) -> None:
         session = self.host.session
         if self.forest is not None and session is not None and session.image_id is not None:
-            self._start(predict_entry(self.host.project, self.forest, session.image_id), self._on_predicted,
-                        "previewing")
+            self._start(
+                predict_entry(self.host.project, self.forest, session.image_id), self._on_predicted, "previewing"
+            )
 
     def _strokes_on_screen(self) -> dict[str, np.ndarray]:
         session = self.host.session
@@ -153,11 +170,13 @@ class PropagatePanel(QGroupBox):
         if not reviewed:
             return False
         answer = QMessageBox.question(
-            self, "Reviewed masks",
+            self,
+            "Reviewed masks",
             f"{len(reviewed)} image(s) have masks marked reviewed. Replace them with the forest's masks too?\n"
             "Yes replaces them, No keeps them and propagates to the other images.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.No)
+            QMessageBox.StandardButton.No,
+        )
         if answer == QMessageBox.StandardButton.Cancel:
             return None
         return answer == QMessageBox.StandardButton.Yes
@@ -193,14 +212,18 @@ class PropagatePanel(QGroupBox):
     def _on_trained(self, forest: PixelForest) -> None:
         self.forest = forest
         images = len(forest.summary["images"])
-        self.status.setText(f"Forest of {forest.summary['trees']} trees trained on {images} image(s) in "
-                            f"{forest.summary['seconds']:.1f} s")
+        self.status.setText(
+            f"Forest of {forest.summary['trees']} trees trained on {images} image(s) in "
+            f"{forest.summary['seconds']:.1f} s"
+        )
         self._preview_next = True
 
     def _on_predicted(self, result) -> None:
         self.preview.show(result, self.host.project.classes)
-        self.status.setText(f"Preview ready ({100 * result.refined_fraction:.0f} % of pixels predicted exactly, "
-                            "the rest from a coarse grid where the forest is sure)")
+        self.status.setText(
+            f"Preview ready ({100 * result.refined_fraction:.0f} % of pixels predicted exactly, "
+            "the rest from a coarse grid where the forest is sure)"
+        )
 
     def _on_applied(self, report: PropagationReport) -> None:
         self.last_report = report

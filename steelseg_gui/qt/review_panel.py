@@ -13,16 +13,24 @@ from __future__ import annotations
 import numpy as np
 from qtpy.QtCore import Qt, QTimer
 from qtpy.QtGui import QKeySequence, QShortcut
-from qtpy.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QLabel, QProgressBar, QPushButton, QTableWidget,
-                            QTableWidgetItem)
+from qtpy.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+)
 
-from steelseg_gui.core.resources import DEFAULT_MODEL_NAME
-from steelseg_gui.core.errors import ModelError, SteelSegError
-from steelseg_gui.core.quantify.fractions import area_fractions
-from steelseg_gui.core.segment.loader import load_segmenter
-from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
 from steelseg_gui.core.bundle import read_model_config
+from steelseg_gui.core.errors import ModelError, SteelSegError
+from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
 from steelseg_gui.core.jobs import Job, Progress
+from steelseg_gui.core.quantify.fractions import area_fractions
+from steelseg_gui.core.resources import DEFAULT_MODEL_NAME
+from steelseg_gui.core.segment.loader import load_segmenter
 from steelseg_gui.qt.jobs import JobRunner
 from steelseg_gui.qt.scribble_session import style_labels_layer
 
@@ -40,7 +48,7 @@ class ReviewPanel(QGroupBox):
         self.mask_layer = None
         self.mask_dirty = False
         self.uncertainty: dict[str, float] = {}
-        self.edited: set[str] = set()   # masks corrected by hand in this session: Segment all leaves them
+        self.edited: set[str] = set()  # masks corrected by hand in this session: Segment all leaves them
         self.model_choice = QComboBox()
         self.segment_button, self.segment_all_button = QPushButton("Segment image"), QPushButton("Segment all")
         self.cancel_button, self.accept_button = QPushButton("Cancel"), QPushButton("Accept (reviewed)")
@@ -168,7 +176,9 @@ class ReviewPanel(QGroupBox):
         image_id = self.mask_layer.metadata["image_id"]
         self.edited.add(image_id)
         status = self.host.project.entry(image_id).status
-        self.host.project.save_mask(image_id, np.asarray(self.mask_layer.data), status if status in ("auto", "reviewed") else "auto")
+        self.host.project.save_mask(
+            image_id, np.asarray(self.mask_layer.data), status if status in ("auto", "reviewed") else "auto"
+        )
         self.mask_dirty = False
 
     def update_fractions(self) -> None:
@@ -205,8 +215,10 @@ class ReviewPanel(QGroupBox):
         yield Progress(0, len(image_ids), "loading the model")
         segmenter = load_segmenter(model)
         if segmenter.classes.names != project.classes.names:
-            raise ModelError(f"the model's classes ({', '.join(segmenter.classes.names)}) are not the project's "
-                             f"({', '.join(project.classes.names)})")
+            raise ModelError(
+                f"the model's classes ({', '.join(segmenter.classes.names)}) are not the project's "
+                f"({', '.join(project.classes.names)})"
+            )
         results = {}
         for k, image_id in enumerate(image_ids):
             image = to_float01(read_micrograph(project.image_path(project.entry(image_id))).data)
@@ -221,7 +233,7 @@ class ReviewPanel(QGroupBox):
             self.uncertainty[image_id] = uncertainty
         current = self._current_id()
         note = ""
-        if current in results and self.mask_dirty:   # corrected while the job ran: the correction wins
+        if current in results and self.mask_dirty:  # corrected while the job ran: the correction wins
             self.save_edits()
             note = f"; your corrections to {current} were kept"
         elif current in results:
@@ -233,13 +245,16 @@ class ReviewPanel(QGroupBox):
 
     def _show_mask(self, mask: np.ndarray) -> None:
         session = self.host.session
-        self.mask_layer = self.viewer.add_labels(mask, name=f"mask: {session.image_id}",
-                                                 metadata={"image_id": session.image_id}, opacity=0.5)
+        self.mask_layer = self.viewer.add_labels(
+            mask, name=f"mask: {session.image_id}", metadata={"image_id": session.image_id}, opacity=0.5
+        )
         style_labels_layer(self.mask_layer, self.host.project.classes)
         self.mask_layer.events.paint.connect(self._on_mask_edited)
         self.mask_layer.events.data.connect(self._on_mask_edited)
-        if session.scribble_layer is not None:   # scribbles stay on top and stay the active layer
-            self.viewer.layers.move(self.viewer.layers.index(self.mask_layer), self.viewer.layers.index(session.scribble_layer))
+        if session.scribble_layer is not None:  # scribbles stay on top and stay the active layer
+            self.viewer.layers.move(
+                self.viewer.layers.index(self.mask_layer), self.viewer.layers.index(session.scribble_layer)
+            )
             self.viewer.layers.selection.active = session.scribble_layer
 
     def _on_next(self, _viewer=None) -> None:
@@ -263,6 +278,7 @@ class ReviewPanel(QGroupBox):
 
     def _show_error(self, message: str) -> None:
         from napari.utils.notifications import show_error
+
         self.last_error = message
         self.status.setText(message)
         show_error(message)

@@ -11,8 +11,8 @@ import numpy as np
 from napari.utils.colormaps import DirectLabelColormap
 from qtpy.QtCore import QEvent, QObject, QTimer, Signal
 
-from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.imaging.micrograph import read_micrograph
+from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.project.folder import Project
 
 AUTOSAVE_INTERVAL_MS = 3000

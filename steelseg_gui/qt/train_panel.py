@@ -12,13 +12,25 @@ from datetime import datetime
 
 from napari.utils.notifications import show_error, show_info
 from qtpy.QtCore import Qt, QTimer, Signal
-from qtpy.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QListWidget,
-                            QListWidgetItem, QProgressBar, QPushButton, QSpinBox, QVBoxLayout)
+from qtpy.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
 
-from steelseg_gui.core.errors import ModelError
 from steelseg_gui.core.bundle import read_model_config
-from steelseg_gui.core.nets.settings import DEFAULT_ARCHITECTURE, DEVICES, TrainSettings, architecture_names
+from steelseg_gui.core.errors import ModelError
 from steelseg_gui.core.nets.process import TrainingProcess, TrainingRequest
+from steelseg_gui.core.nets.settings import DEFAULT_ARCHITECTURE, DEVICES, TrainSettings, architecture_names
 from steelseg_gui.qt.curves_view import CurvesView
 
 POLL_MS = 100
@@ -57,8 +69,11 @@ class TrainPanel(QGroupBox):
         self.networks.setMaximumHeight(110)
         self.epochs, self.batch_size, self.tile = QSpinBox(), QSpinBox(), QSpinBox()
         defaults = TrainSettings()
-        for spin, low, high, value in ((self.epochs, 1, 1000, defaults.epochs), (self.batch_size, 1, 256, defaults.batch_size),
-                                       (self.tile, 32, 1024, defaults.tile)):
+        for spin, low, high, value in (
+            (self.epochs, 1, 1000, defaults.epochs),
+            (self.batch_size, 1, 256, defaults.batch_size),
+            (self.tile, 32, 1024, defaults.tile),
+        ):
             spin.setRange(low, high)
             spin.setValue(value)
         self.tile.setSingleStep(32)
@@ -96,24 +111,39 @@ class TrainPanel(QGroupBox):
 
     # ------------------------------------------------------------------ actions (testable)
     def checked_networks(self) -> list[str]:
-        return [self.networks.item(i).text() for i in range(self.networks.count())
-                if self.networks.item(i).checkState() == Qt.Checked]
+        return [
+            self.networks.item(i).text()
+            for i in range(self.networks.count())
+            if self.networks.item(i).checkState() == Qt.Checked
+        ]
 
     def start(self, threads: int | None = None) -> bool:
         """Start training the checked networks on the project's reviewed masks; False if nothing started."""
         project = self.host.project
         names = self.checked_networks()
         if project is None or not names or self.process.running:
-            self._show_error("Open a project and check at least one network." if not self.process.running
-                             else "A training is already running.")
+            self._show_error(
+                "Open a project and check at least one network."
+                if not self.process.running
+                else "A training is already running."
+            )
             return False
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        settings = [TrainSettings(name, self.epochs.value(), self.batch_size.value(), tile=self.tile.value(),
-                                  device=self.device.currentText()) for name in names]
+        settings = [
+            TrainSettings(
+                name,
+                self.epochs.value(),
+                self.batch_size.value(),
+                tile=self.tile.value(),
+                device=self.device.currentText(),
+            )
+            for name in names
+        ]
         folders = [str(project.folder / "models" / f"{name}-{stamp}") for name in names]
         self.history, self.last_error = [], None
-        self.process.start(TrainingRequest(str(project.folder), settings, folders,
-                                           self.include_auto.isChecked(), threads))
+        self.process.start(
+            TrainingRequest(str(project.folder), settings, folders, self.include_auto.isChecked(), threads)
+        )
         self._started_at = time.monotonic()
         self.status.setText(f"starting the training process for {', '.join(names)}…")
         self.progress.setValue(0)
@@ -151,8 +181,10 @@ class TrainPanel(QGroupBox):
             except ModelError:
                 continue
             iou = (config.get("metrics") or {}).get("val_mean_iou")
-            self.models.addItem(f"{path.name}  ({config.get('kind')}"
-                                + (f", validation mean IoU {iou:.3f})" if isinstance(iou, float) else ")"))
+            self.models.addItem(
+                f"{path.name}  ({config.get('kind')}"
+                + (f", validation mean IoU {iou:.3f})" if isinstance(iou, float) else ")")
+            )
 
     # ------------------------------------------------------------------ process messages
     def _on_poll(self) -> None:
@@ -208,5 +240,10 @@ class TrainPanel(QGroupBox):
 
 def _duration(seconds: float) -> str:
     seconds = int(seconds)
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min" if seconds >= 3600 else \
-        f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+    return (
+        f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        if seconds >= 3600
+        else f"{seconds // 60} min {seconds % 60:02d} s"
+        if seconds >= 60
+        else f"{seconds} s"
+    )

@@ -58,8 +58,9 @@ def test_bad_image_added_via_cli_leaves_project_intact(tmp_path, capsys):
 def test_installed_command_prints_no_traceback(tmp_path):
     bad = tmp_path / "fake.tif"
     bad.write_text("hello")
-    result = subprocess.run([sys.executable, "-m", "steelseg_gui.cli", "info", str(bad)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "steelseg_gui.cli", "info", str(bad)], capture_output=True, text=True
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "fake.tif: not a readable TIFF" in result.stderr
 

@@ -9,15 +9,31 @@ import numpy as np
 import pytest
 
 from steelseg_gui.cli import main
-from steelseg_gui.core.imaging.micrograph import read_label_image, write_label_image
+from steelseg_gui.core.imaging.labels import read_label_image, write_label_image
 from tests.conftest import write_png
 
 
 def test_uhcs_masks_against_themselves_score_one(shared_data, tmp_path, capsys):
     masks = shared_data / "uhcs" / "masks"
-    assert main(["evaluate", "--pred", str(masks), "--truth", str(masks), "--zero-based-masks",
-                 "--json", str(tmp_path / "m.json"), "--csv", str(tmp_path / "m.csv"),
-                 "--plots", str(tmp_path / "plots")]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--pred",
+                str(masks),
+                "--truth",
+                str(masks),
+                "--zero-based-masks",
+                "--json",
+                str(tmp_path / "m.json"),
+                "--csv",
+                str(tmp_path / "m.csv"),
+                "--plots",
+                str(tmp_path / "plots"),
+            ]
+        )
+        == 0
+    )
     document = json.loads((tmp_path / "m.json").read_text())
     for key in ("global_accuracy", "mean_accuracy", "mean_iou", "weighted_iou", "mean_bf_score"):
         assert document[key] == 1.0
@@ -37,8 +53,21 @@ def test_merging_a_class_gives_the_expected_drop(shared_data, tmp_path):
         mask = read_label_image(path)
         counts += np.bincount(mask.ravel(), minlength=4)
         write_label_image(pred_dir / path.name, np.where(mask == 3, 2, mask))
-    assert main(["evaluate", "--pred", str(pred_dir), "--truth", str(truth_dir), "--zero-based-masks",
-                 "--json", str(tmp_path / "m.json")]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--pred",
+                str(pred_dir),
+                "--truth",
+                str(truth_dir),
+                "--zero-based-masks",
+                "--json",
+                str(tmp_path / "m.json"),
+            ]
+        )
+        == 0
+    )
     document = json.loads((tmp_path / "m.json").read_text())
     total = counts.sum()
     merged_iou = counts[2] / (counts[2] + counts[3])

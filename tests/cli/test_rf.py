@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import tifffile
 
 from steelseg_gui.cli import main
-from steelseg_gui.core.imaging.micrograph import read_label_image, write_label_image
+from steelseg_gui.core.imaging.labels import read_label_image, write_label_image, write_png
 from steelseg_gui.core.project.folder import Project
 from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
-from tests.conftest import small_synthetic, write_png
+from tests.conftest import small_synthetic
 
 
 @pytest.fixture(scope="module")
@@ -66,14 +69,18 @@ def test_one_class_scribbles_fail_cleanly_and_overwrite_nothing(scribbled, model
 
 def test_empty_scribbles_fail_cleanly(scribbled, tmp_path, capsys):
     empty = write_label_image(tmp_path / "empty.png", np.zeros((150, 200), np.uint8))
-    code = main(["rf", "train", "--image", str(scribbled[0][0]), "--scribbles", str(empty), "--out", str(tmp_path / "m")])
+    code = main(
+        ["rf", "train", "--image", str(scribbled[0][0]), "--scribbles", str(empty), "--out", str(tmp_path / "m")]
+    )
     assert code == 2 and "scribbles are empty" in _error_line(capsys)
     assert not (tmp_path / "m").exists()
 
 
 def test_scribbles_of_another_shape_fail_cleanly(scribbled, tmp_path, capsys):
     small = write_label_image(tmp_path / "small.png", np.ones((100, 100), np.uint8))
-    code = main(["rf", "train", "--image", str(scribbled[0][0]), "--scribbles", str(small), "--out", str(tmp_path / "m")])
+    code = main(
+        ["rf", "train", "--image", str(scribbled[0][0]), "--scribbles", str(small), "--out", str(tmp_path / "m")]
+    )
     assert code == 2 and "scribbles are 100×100 px but the image is 200×150 px" in _error_line(capsys)
 
 
@@ -81,7 +88,9 @@ def test_image_with_another_channel_count_fails_before_writing(model, scribbled,
     grey = write_png(tmp_path / "grey.png", np.full((150, 200), 128, np.uint8))
     out = tmp_path / "pred"
     code = main(["rf", "apply", "--model", str(model), "--out", str(out), str(scribbled[2][0]), str(grey)])
-    assert code == 2 and "grey.png: has 1 channel(s) but the forest was trained on 3-channel images" in _error_line(capsys)
+    assert code == 2 and "grey.png: has 1 channel(s) but the forest was trained on 3-channel images" in _error_line(
+        capsys
+    )
     assert not out.exists()
 
 
@@ -111,3 +120,14 @@ def test_propagate_project_writes_auto_masks_and_leaves_reviewed(scribbled, tmp_
     assert "left alone (reviewed): img3" in capsys.readouterr().out
     assert main(["propagate", str(project.folder), "--trees", "20", "--include-reviewed"]) == 0
     assert Project.open(project.folder).entry(ids[2]).status == "auto"
+
+
+def test_rf_apply_never_imports_torch(model, scribbled, tmp_path):
+    code = (
+        "import sys\nfrom steelseg_gui.cli import main\n"
+        f"code = main(['rf', 'apply', '--model', {str(model)!r}, '--out', {str(tmp_path / 'o')!r}, "
+        f"{str(scribbled[2][0])!r}])\n"
+        "print(code, 'torch' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "0 False"

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from steelseg_gui.cli import main
-from steelseg_gui.core.imaging.micrograph import write_label_image
-from tests.conftest import small_synthetic, write_png
+from steelseg_gui.core.imaging.labels import write_label_image, write_png
+from tests.conftest import small_synthetic
 
 
 @pytest.fixture(scope="module")
@@ -24,8 +24,24 @@ def folders(tmp_path_factory):
 
 
 def train_args(folders, out, *extra):
-    return ["train", "--images", str(folders / "images"), "--masks", str(folders / "masks"), "--arch", "unet",
-            "--out", str(out), "--epochs", "1", "--batch-size", "4", "--tile", "64", *extra]
+    return [
+        "train",
+        "--images",
+        str(folders / "images"),
+        "--masks",
+        str(folders / "masks"),
+        "--arch",
+        "unet",
+        "--out",
+        str(out),
+        "--epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--tile",
+        "64",
+        *extra,
+    ]
 
 
 def test_train_info_and_export(folders, tmp_path, capsys):
@@ -48,19 +64,35 @@ def test_images_smaller_than_a_tile_are_padded_not_rejected(folders, tmp_path):
         synth = small_synthetic(seed, 40, 30)
         write_png(small / "images" / f"s{seed}.png", synth.image)
         write_label_image(small / "masks" / f"s{seed}.png", synth.mask)
-    args = ["train", "--images", str(small / "images"), "--masks", str(small / "masks"), "--arch", "unet",
-            "--out", str(tmp_path / "m"), "--epochs", "1", "--tile", "64"]
+    args = [
+        "train",
+        "--images",
+        str(small / "images"),
+        "--masks",
+        str(small / "masks"),
+        "--arch",
+        "unet",
+        "--out",
+        str(tmp_path / "m"),
+        "--epochs",
+        "1",
+        "--tile",
+        "64",
+    ]
     assert main(args) == 0
 
 
-@pytest.mark.parametrize("case, message", [
-    ("unknown_arch", "unknown network 'resnet-unet'. Valid names: unet, segnet-vgg16"),
-    ("extra_class", "label values [3]"),
-    ("mismatched", "does not match image"),
-    ("missing_mask", "have no mask of the same name"),
-    ("bad_weights", "is not a state dict"),
-    ("bad_tile", "needs a multiple of 8"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("unknown_arch", "unknown network 'resnet-unet'. Valid names: unet, segnet-vgg16"),
+        ("extra_class", "label values [3]"),
+        ("mismatched", "does not match image"),
+        ("missing_mask", "have no mask of the same name"),
+        ("bad_weights", "is not a state dict"),
+        ("bad_tile", "needs a multiple of 8"),
+    ],
+)
 def test_bad_inputs_are_one_line_errors(case, message, folders, tmp_path, capsys):
     images, masks = tmp_path / "images", tmp_path / "masks"
     images.mkdir()
@@ -70,8 +102,21 @@ def test_bad_inputs_are_one_line_errors(case, message, folders, tmp_path, capsys
     for path in (folders / "masks").iterdir():
         (masks / path.name).write_bytes(path.read_bytes())
     extra = ["--classes", "ferrite,pearlite"]
-    args = ["train", "--images", str(images), "--masks", str(masks), "--arch", "unet", "--out",
-            str(tmp_path / "out"), "--epochs", "1", "--tile", "64"]
+    args = [
+        "train",
+        "--images",
+        str(images),
+        "--masks",
+        str(masks),
+        "--arch",
+        "unet",
+        "--out",
+        str(tmp_path / "out"),
+        "--epochs",
+        "1",
+        "--tile",
+        "64",
+    ]
     if case == "unknown_arch":
         args[args.index("unet")] = "resnet-unet"
     elif case == "extra_class":

@@ -28,8 +28,14 @@ def test_dock_widget_from_plugin(make_napari_viewer):
 
 def test_reader_opens_micrograph_with_pixel_size(make_napari_viewer, tmp_path):
     import tifffile
-    tifffile.imwrite(tmp_path / "cal.tif", np.zeros((30, 40), np.uint8), imagej=True,
-                     resolution=(2.0, 2.0), metadata={"unit": "micron"})
+
+    tifffile.imwrite(
+        tmp_path / "cal.tif",
+        np.zeros((30, 40), np.uint8),
+        imagej=True,
+        resolution=(2.0, 2.0),
+        metadata={"unit": "micron"},
+    )
     viewer = make_napari_viewer()
     layers = viewer.open(str(tmp_path / "cal.tif"), plugin="steelseg")
     assert layers[0].data.shape == (30, 40)

@@ -14,9 +14,9 @@ import pytest
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QApplication, QMessageBox
 
-from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
 from steelseg_gui.core.jobs import run_job
+from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.project.folder import Project
 from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
 from steelseg_gui.qt.project_widget import ProjectWidget
@@ -35,8 +35,11 @@ def micrographs(tmp_path_factory):
         synth = small_synthetic(seed)
         out.append((write_png(folder / f"m{seed}.png", synth.image), synth.mask))
     image = synth.image.astype(np.float32)[..., :3] / 255
-    run_job(train_forest([ScribbledImage("warm-up", image, simulate_scribbles(synth.mask, 0.02))],
-                         ClassTable.default(), trees=2))  # loads the compiled kernels
+    run_job(
+        train_forest(
+            [ScribbledImage("warm-up", image, simulate_scribbles(synth.mask, 0.02))], ClassTable.default(), trees=2
+        )
+    )  # loads the compiled kernels
     return out
 
 
@@ -101,15 +104,20 @@ def test_live_preview_refreshes_after_a_stroke(make_napari_viewer, tmp_path, mic
     layer = widget.session.scribble_layer
     layer.brush_size = 15
     layer.paint((75, 100), 2)  # a large pearlite stroke changes the forest
-    qtbot.waitUntil(lambda: panel.forest is not first_forest and not panel.runner.running and
-                    not np.array_equal(panel.preview.labels.data, first), timeout=120_000)
+    qtbot.waitUntil(
+        lambda: (
+            panel.forest is not first_forest
+            and not panel.runner.running
+            and not np.array_equal(panel.preview.labels.data, first)
+        ),
+        timeout=120_000,
+    )
     assert panel.preview.labels.name == "preview: m1"
     monitor.timer.stop()
     assert monitor.longest < MAX_STALL_S, f"event loop blocked for {monitor.longest * 1000:.0f} ms"
 
 
-def test_reviewed_masks_are_kept_unless_the_user_says_so(make_napari_viewer, tmp_path, micrographs, qtbot,
-                                                         monkeypatch):
+def test_reviewed_masks_are_kept_unless_the_user_says_so(make_napari_viewer, tmp_path, micrographs, qtbot, monkeypatch):
     widget = open_widget(make_napari_viewer, tmp_path, micrographs)
     panel = widget.propagate
     paint_scribbles(widget.session.scribble_layer, micrographs[0][1])

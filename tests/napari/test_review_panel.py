@@ -9,14 +9,15 @@ import numpy as np
 from qtpy.QtGui import QShortcut
 
 from steelseg_gui.cli import main
-from steelseg_gui.core.project.classes import ClassTable
-from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
 from steelseg_gui.core.forest.bundle import save_forest
+from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
+from steelseg_gui.core.imaging.labels import write_png
 from steelseg_gui.core.imaging.micrograph import to_float01
 from steelseg_gui.core.jobs import run_job
+from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
 from steelseg_gui.qt.project_widget import ProjectWidget
-from tests.conftest import small_synthetic, write_png
+from tests.conftest import small_synthetic
 
 
 class Tags(HTMLParser):
@@ -36,8 +37,13 @@ def test_segment_edit_accept_and_report(make_napari_viewer, qtbot, tmp_path):
     synths = {f"m{seed}": small_synthetic(seed) for seed in (1, 2)}
     widget.add_images([write_png(tmp_path / f"{name}.png", s.image) for name, s in synths.items()])
     first = synths["m1"]
-    forest = run_job(train_forest([ScribbledImage("m1", to_float01(first.image), simulate_scribbles(first.mask, 0.02))],
-                                  ClassTable.default(), trees=10))
+    forest = run_job(
+        train_forest(
+            [ScribbledImage("m1", to_float01(first.image), simulate_scribbles(first.mask, 0.02))],
+            ClassTable.default(),
+            trees=10,
+        )
+    )
     save_forest(forest, widget.project.folder / "models" / "forest")
     panel = widget.review
     panel.refresh_models()
@@ -63,7 +69,7 @@ def test_segment_edit_accept_and_report(make_napari_viewer, qtbot, tmp_path):
     assert widget.project.entry("m1").status == "reviewed"
     np.testing.assert_array_equal(widget.project.load_mask("m1"), np.asarray(layer.data))
     shortcuts = {s.key().toString(): s for s in panel.findChildren(QShortcut)}
-    shortcuts["Alt+Right"].activated.emit()   # the test viewer is hidden, so Qt delivers no key presses
+    shortcuts["Alt+Right"].activated.emit()  # the test viewer is hidden, so Qt delivers no key presses
     assert widget.session.image_id == "m2"
     shortcuts["Alt+Left"].activated.emit()
     assert widget.session.image_id == "m1"

@@ -48,7 +48,9 @@ def test_train_shows_progress_and_curves_and_cancel_keeps_the_best_model(make_na
     assert panel.progress.value() > 0 and "left" in panel.status.text()
     lines = [line for axes in panel.curves.figure.axes for line in axes.get_lines()]
     assert len(panel.curves.figure.axes) == 3
-    qtbot.waitUntil(lambda: all(len(line.get_xdata()) >= 2 for line in lines), timeout=10_000)   # drawn off the GUI thread
+    qtbot.waitUntil(
+        lambda: all(len(line.get_xdata()) >= 2 for line in lines), timeout=10_000
+    )  # drawn off the GUI thread
     qtbot.waitUntil(lambda: not panel.curves.rendering, timeout=10_000)
     assert not panel.curves.pixmap().isNull()
     panel.cancel()

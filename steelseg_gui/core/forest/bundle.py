@@ -28,20 +28,31 @@ ALLOWED_UNTRUSTED_TYPES = ("sklearn.tree._tree.Tree",)
 
 def forest_config(forest: PixelForest, pixel_size_um: float | None = None) -> dict:
     """The ``config.json`` document of a forest."""
-    return {**bundle_header(FOREST_KIND, {"scikit-learn": _version("scikit-learn")}),
-            "architecture": f"random-forest-{forest.trees}", "trees": forest.trees,
-            "classes": forest.classes.to_json(), "class_values": forest.class_values,
-            "input_channels": forest.channels, "feature_spec": forest.spec.to_json(),
-            "feature_names": forest.spec.feature_names(forest.channels),
-            "normalisation": NORMALISATION, "pixel_size_um": pixel_size_um,
-            "training": forest.summary, "data_fingerprint": forest.summary.get("data_fingerprint")}
+    return {
+        **bundle_header(FOREST_KIND, {"scikit-learn": _version("scikit-learn")}),
+        "architecture": f"random-forest-{forest.trees}",
+        "trees": forest.trees,
+        "classes": forest.classes.to_json(),
+        "class_values": forest.class_values,
+        "input_channels": forest.channels,
+        "feature_spec": forest.spec.to_json(),
+        "feature_names": forest.spec.feature_names(forest.channels),
+        "normalisation": NORMALISATION,
+        "pixel_size_um": pixel_size_um,
+        "training": forest.summary,
+        "data_fingerprint": forest.summary.get("data_fingerprint"),
+    }
 
 
 def save_forest(forest: PixelForest, folder: str | Path, pixel_size_um: float | None = None) -> Path:
     """Write the model folder atomically (an existing model folder is replaced only once the new one is complete)."""
     from safetensors.numpy import save_file
-    return write_bundle(folder, forest_config(forest, pixel_size_um),
-                        lambda staging: save_file(forest.flat.to_arrays(), str(staging / FOREST_FILE)))
+
+    return write_bundle(
+        folder,
+        forest_config(forest, pixel_size_um),
+        lambda staging: save_file(forest.flat.to_arrays(), str(staging / FOREST_FILE)),
+    )
 
 
 def load_forest(folder: str | Path) -> PixelForest:
@@ -65,6 +76,7 @@ def load_forest(folder: str | Path) -> PixelForest:
 def _read_flat(path: Path, n_features: int, n_classes: int) -> FlatForest:
     from safetensors import SafetensorError
     from safetensors.numpy import load_file
+
     if not path.is_file():
         raise ModelError(f"{path.parent}: the model folder has no {FOREST_FILE}")
     try:
@@ -81,14 +93,17 @@ def _read_legacy(path: Path, n_features: int, class_values: list[int]) -> FlatFo
     """A SteelSeg 0.1 ``forest.skops``, loaded only if it holds nothing but a fitted forest."""
     import skops.io as skops_io
     from sklearn.ensemble import RandomForestClassifier
+
     try:
         untrusted = skops_io.get_untrusted_types(file=path)
     except Exception as exc:  # skops raises many types for damaged archives
         raise ModelError(f"{path}: not a readable skops file, the model may be damaged ({exc})") from exc
     unexpected = sorted(set(untrusted) - set(ALLOWED_UNTRUSTED_TYPES))
     if unexpected:
-        raise ModelError(f"{path}: holds types a random forest never contains ({', '.join(unexpected)}); "
-                         "refusing to load it because it could run code")
+        raise ModelError(
+            f"{path}: holds types a random forest never contains ({', '.join(unexpected)}); "
+            "refusing to load it because it could run code"
+        )
     try:
         estimator = skops_io.load(path, trusted=list(untrusted))
     except Exception as exc:
@@ -96,14 +111,19 @@ def _read_legacy(path: Path, n_features: int, class_values: list[int]) -> FlatFo
     if not isinstance(estimator, RandomForestClassifier) or not hasattr(estimator, "estimators_"):
         raise ModelError(f"{path}: does not hold a trained random forest")
     if [int(v) for v in estimator.classes_] != class_values:
-        raise ModelError(f"{path.parent}: the forest predicts classes {list(estimator.classes_)} but config.json "
-                         f"says {class_values}; the model folder is inconsistent")
+        raise ModelError(
+            f"{path.parent}: the forest predicts classes {list(estimator.classes_)} but config.json "
+            f"says {class_values}; the model folder is inconsistent"
+        )
     if estimator.n_features_in_ != n_features:
-        raise ModelError(f"{path.parent}: the forest expects {estimator.n_features_in_} features but its feature "
-                         f"specification gives {n_features}; the model folder is inconsistent")
+        raise ModelError(
+            f"{path.parent}: the forest expects {estimator.n_features_in_} features but its feature "
+            f"specification gives {n_features}; the model folder is inconsistent"
+        )
     return FlatForest.from_estimator(estimator)
 
 
 def _version(package: str) -> str:
     from importlib.metadata import version
+
     return version(package)

@@ -60,7 +60,11 @@ class FeatureSpec:
             raise FeatureSpecError(f"unknown feature families {unknown}; choose from {', '.join(FAMILIES)}")
         if not self.families:
             raise FeatureSpecError("the feature specification chooses no feature family")
-        if not self.sigmas or any(s <= 0 or s > 64 for s in self.sigmas) or list(self.sigmas) != sorted(set(self.sigmas)):
+        if (
+            not self.sigmas
+            or any(s <= 0 or s > 64 for s in self.sigmas)
+            or list(self.sigmas) != sorted(set(self.sigmas))
+        ):
             raise FeatureSpecError(f"scales {self.sigmas} must be increasing, distinct and within (0, 64] pixels")
         if self.membrane_length_px < 3 or self.membrane_orientations < 2:
             raise FeatureSpecError("membrane projections need a line of at least 3 px and 2 orientations")
@@ -71,8 +75,12 @@ class FeatureSpec:
     @classmethod
     def from_json(cls, item: dict) -> FeatureSpec:
         try:
-            return cls(tuple(item["sigmas"]), tuple(item["families"]), int(item["membrane_length_px"]),
-                       int(item["membrane_orientations"]))
+            return cls(
+                tuple(item["sigmas"]),
+                tuple(item["families"]),
+                int(item["membrane_length_px"]),
+                int(item["membrane_orientations"]),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise FeatureSpecError(f"malformed feature specification ({exc!r})") from exc
 
@@ -93,7 +101,7 @@ class FeatureSpec:
 
 def level_of(sigma: float) -> int:
     """Pyramid level (1/2**level resolution) on which scale ``sigma`` is computed."""
-    return max(0, int(math.floor(math.log2(sigma)))) if sigma >= 1 else 0
+    return max(0, math.floor(math.log2(sigma))) if sigma >= 1 else 0
 
 
 def _plan(spec: FeatureSpec, channels: int) -> tuple[list[str], list[tuple[str, tuple]]]:
@@ -150,8 +158,8 @@ class StripFeatures:
         if len(columns) == len(maps):
             return values
         out = np.empty((rows.size, len(columns)), np.float32)
-        out[:, :len(maps)] = values
-        for k, (_, source) in enumerate(columns[len(maps):], start=len(maps)):
+        out[:, : len(maps)] = values
+        for k, (_, source) in enumerate(columns[len(maps) :], start=len(maps)):
             np.subtract(values[:, source[1]], values[:, source[2]], out=out[:, k])
         return out
 
@@ -162,8 +170,8 @@ def _sample_bilinear(stack, rows, cols, factor, out, indices):  # pragma: no cov
     for i in prange(rows.size):
         u = (rows[i] + 0.5) / factor - 0.5
         v = (cols[i] + 0.5) / factor - 0.5
-        r0 = min(max(int(math.floor(u)), 0), height - 1)
-        c0 = min(max(int(math.floor(v)), 0), width - 1)
+        r0 = min(max(math.floor(u), 0), height - 1)
+        c0 = min(max(math.floor(v), 0), width - 1)
         wr = min(max(u - r0, 0.0), 1.0)
         wc = min(max(v - c0, 0.0), 1.0)
         r1 = min(r0 + 1, height - 1)
@@ -215,12 +223,16 @@ def dense_features(image: np.ndarray, spec: FeatureSpec) -> np.ndarray:
     height, width = image.shape[:2]
     out = np.empty((height, width, spec.count(image.shape[2])), np.float32)
     for strip in feature_strips(image, spec):
-        rows, cols = np.mgrid[strip.start:strip.stop, 0:width]
-        out[strip.start:strip.stop] = strip.sample(rows.ravel(), cols.ravel()).reshape(strip.stop - strip.start, width, -1)
+        rows, cols = np.mgrid[strip.start : strip.stop, 0:width]
+        out[strip.start : strip.stop] = strip.sample(rows.ravel(), cols.ravel()).reshape(
+            strip.stop - strip.start, width, -1
+        )
     return out
 
 
-def _strip_features(image: np.ndarray, spec: FeatureSpec, start: int, stop: int, origin: int, end: int) -> StripFeatures:
+def _strip_features(
+    image: np.ndarray, spec: FeatureSpec, start: int, stop: int, origin: int, end: int
+) -> StripFeatures:
     channels = image.shape[2]
     maps, _ = _plan(spec, channels)
     strip = image[origin:end]
@@ -240,7 +252,7 @@ def _strip_features(image: np.ndarray, spec: FeatureSpec, start: int, stop: int,
     for level, named in by_level.items():
         names = [n for n in maps if n in named]
         stack = np.stack([named.pop(n) for n in names]).astype(np.float32, copy=False)
-        result.levels[level] = (2 ** level, [maps.index(n) for n in names], stack)
+        result.levels[level] = (2**level, [maps.index(n) for n in names], stack)
     return result
 
 
@@ -279,7 +291,7 @@ def _block_mean(array: np.ndarray) -> np.ndarray:
 
 
 def _scale_maps(pyramid: _Pyramid, level: int, sigma: float, wanted: set[str]) -> dict[str, np.ndarray]:
-    factor = 2 ** level
+    factor = 2**level
     s = sigma / factor
     tag = f"{sigma:g}"
     gauss = ndimage.gaussian_filter(pyramid.grey(level), s, truncate=TRUNCATE)
@@ -320,7 +332,7 @@ def _structure_maps(gx: np.ndarray, gy: np.ndarray, rho: float, tag: str) -> dic
 
 
 def _membrane_maps(grey: np.ndarray, spec: FeatureSpec, level: int) -> dict[str, np.ndarray]:
-    half = max(1, (spec.membrane_length_px // 2 ** level) // 2)
+    half = max(1, (spec.membrane_length_px // 2**level) // 2)
     padded = np.pad(grey, half, mode="reflect")
     h, w = grey.shape
     responses = np.empty((spec.membrane_orientations, h, w), np.float32)
@@ -329,7 +341,11 @@ def _membrane_maps(grey: np.ndarray, spec: FeatureSpec, level: int) -> dict[str,
         offsets = sorted({(round(t * math.sin(angle)), round(t * math.cos(angle))) for t in range(-half, half + 1)})
         total = np.zeros((h, w), np.float32)
         for dy, dx in offsets:
-            total += padded[half + dy:half + dy + h, half + dx:half + dx + w]
+            total += padded[half + dy : half + dy + h, half + dx : half + dx + w]
         responses[k] = total / len(offsets)
-    return {"membrane_mean": responses.mean(axis=0), "membrane_max": responses.max(axis=0),
-            "membrane_min": responses.min(axis=0), "membrane_std": responses.std(axis=0)}
+    return {
+        "membrane_mean": responses.mean(axis=0),
+        "membrane_max": responses.max(axis=0),
+        "membrane_min": responses.min(axis=0),
+        "membrane_std": responses.std(axis=0),
+    }

@@ -16,16 +16,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from steelseg_gui.core.project.classes import ClassTable
-from steelseg_gui.core.errors import LabelImageError, MicrographError
-from steelseg_gui.core.forest.settings import DEFAULT_TREES, SAMPLES_PER_CLASS_PER_IMAGE, TREES_PER_STEP
-from steelseg_gui.core.forest.features import FeatureSpec, features_at
 from steelseg_gui.core.bundle import data_fingerprint
-from steelseg_gui.core.jobs import Job, Progress
+from steelseg_gui.core.errors import LabelImageError, MicrographError
+from steelseg_gui.core.forest.features import FeatureSpec, features_at
 from steelseg_gui.core.forest.propagation import predict_exact, predict_fast
-from steelseg_gui.core.prediction import Prediction
+from steelseg_gui.core.forest.settings import DEFAULT_TREES, SAMPLES_PER_CLASS_PER_IMAGE, TREES_PER_STEP
 from steelseg_gui.core.forest.tree_eval import FlatForest
-
+from steelseg_gui.core.jobs import Job, Progress
+from steelseg_gui.core.prediction import Prediction
+from steelseg_gui.core.project.classes import ClassTable
 
 
 class ScribbleError(LabelImageError):
@@ -66,8 +65,10 @@ class PixelForest:
     def check_channels(self, channels: int, name: str) -> None:
         """Raise :class:`MicrographError` when an image has another channel count than the training images."""
         if channels != self.channels:
-            raise MicrographError(f"{name}: has {channels} channel(s) but the forest was trained on "
-                                  f"{self.channels}-channel images; convert the image or retrain")
+            raise MicrographError(
+                f"{name}: has {channels} channel(s) but the forest was trained on "
+                f"{self.channels}-channel images; convert the image or retrain"
+            )
 
     def predict(self, image: np.ndarray, name: str = "image", exact: bool = False) -> Job[Prediction]:
         """Propagate to every pixel of ``image``; ``exact`` walks every pixel through the forest
@@ -80,17 +81,26 @@ class PixelForest:
 def check_scribbled(item: ScribbledImage, channels: int | None = None) -> None:
     """Raise a clear error when scribbles do not fit their image or the other training images."""
     if item.scribbles.shape != item.image.shape[:2]:
-        raise ScribbleError(f"{item.name}: scribbles are {item.scribbles.shape[1]}×{item.scribbles.shape[0]} px "
-                            f"but the image is {item.image.shape[1]}×{item.image.shape[0]} px")
+        raise ScribbleError(
+            f"{item.name}: scribbles are {item.scribbles.shape[1]}×{item.scribbles.shape[0]} px "
+            f"but the image is {item.image.shape[1]}×{item.image.shape[0]} px"
+        )
     if channels is not None and item.image.shape[2] != channels:
-        raise MicrographError(f"{item.name}: has {item.image.shape[2]} channel(s) but the other training images "
-                              f"have {channels}; use images of one kind (all grey or all colour)")
+        raise MicrographError(
+            f"{item.name}: has {item.image.shape[2]} channel(s) but the other training images "
+            f"have {channels}; use images of one kind (all grey or all colour)"
+        )
 
 
-def train_forest(items: list[ScribbledImage], classes: ClassTable, spec: FeatureSpec | None = None,
-                 trees: int = DEFAULT_TREES, seed: int = 0,
-                 samples_per_class: int = SAMPLES_PER_CLASS_PER_IMAGE,
-                 cache: dict | None = None) -> Job[PixelForest]:
+def train_forest(
+    items: list[ScribbledImage],
+    classes: ClassTable,
+    spec: FeatureSpec | None = None,
+    trees: int = DEFAULT_TREES,
+    seed: int = 0,
+    samples_per_class: int = SAMPLES_PER_CLASS_PER_IMAGE,
+    cache: dict | None = None,
+) -> Job[PixelForest]:
     """Train a forest on the scribbled pixels of ``items`` (a job; returns the :class:`PixelForest`).
 
     Up to ``samples_per_class`` scribbled pixels per class and image are drawn (seeded per image),
@@ -100,6 +110,7 @@ def train_forest(items: list[ScribbledImage], classes: ClassTable, spec: Feature
     """
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.utils.class_weight import compute_class_weight
+
     spec = spec or FeatureSpec()
     _check_training_set(items, classes)
     started = time.perf_counter()
@@ -113,21 +124,36 @@ def train_forest(items: list[ScribbledImage], classes: ClassTable, spec: Feature
     x, y = np.concatenate(features), np.concatenate(targets)
     values = np.unique(y)
     weights = compute_class_weight("balanced", classes=values, y=y)
-    estimator = RandomForestClassifier(n_estimators=0, class_weight=dict(zip(values.tolist(), weights)),
-                                       n_jobs=-1, random_state=seed, warm_start=True)
+    estimator = RandomForestClassifier(
+        n_estimators=0, class_weight=dict(zip(values.tolist(), weights)), n_jobs=-1, random_state=seed, warm_start=True
+    )
     while estimator.n_estimators < trees:
-        yield Progress(len(items) + estimator.n_estimators // TREES_PER_STEP, steps,
-                       f"growing trees {estimator.n_estimators}/{trees}")
+        yield Progress(
+            len(items) + estimator.n_estimators // TREES_PER_STEP,
+            steps,
+            f"growing trees {estimator.n_estimators}/{trees}",
+        )
         estimator.n_estimators = min(trees, estimator.n_estimators + TREES_PER_STEP)
         estimator.fit(x, y)
     values, counts = np.unique(y, return_counts=True)
-    summary = {"images": [item.name for item in items], "trees": trees, "seed": seed,
-               "samples_per_class": {classes.name_of(int(v)): int(n) for v, n in zip(values, counts)},
-               "features": spec.count(items[0].image.shape[2]), "data_fingerprint": data_fingerprint(a for item in items for a in (item.image, item.scribbles)),
-               "seconds": round(time.perf_counter() - started, 2)}
+    summary = {
+        "images": [item.name for item in items],
+        "trees": trees,
+        "seed": seed,
+        "samples_per_class": {classes.name_of(int(v)): int(n) for v, n in zip(values, counts)},
+        "features": spec.count(items[0].image.shape[2]),
+        "data_fingerprint": data_fingerprint(a for item in items for a in (item.image, item.scribbles)),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
     yield Progress(steps, steps, "forest trained")
-    return PixelForest(FlatForest.from_estimator(estimator), [int(v) for v in estimator.classes_], spec, classes,
-                       int(items[0].image.shape[2]), summary)
+    return PixelForest(
+        FlatForest.from_estimator(estimator),
+        [int(v) for v in estimator.classes_],
+        spec,
+        classes,
+        int(items[0].image.shape[2]),
+        summary,
+    )
 
 
 def _check_training_set(items: list[ScribbledImage], classes: ClassTable) -> None:
@@ -143,15 +169,18 @@ def _check_training_set(items: list[ScribbledImage], classes: ClassTable) -> Non
         raise ScribbleError("the scribbles are empty; paint scribbles of each phase first")
     unknown = sorted(present - set(classes.values))
     if unknown:
-        raise ScribbleError(f"scribbles use label values {unknown} that are not in the class table "
-                            f"({', '.join(f'{p.value} {p.name}' for p in classes)})")
+        raise ScribbleError(
+            f"scribbles use label values {unknown} that are not in the class table "
+            f"({', '.join(f'{p.value} {p.name}' for p in classes)})"
+        )
     if len(present) < 2:
         only = classes.name_of(present.pop())
         raise ScribbleError(f"all scribbles are '{only}'; paint at least two phases so the forest can tell them apart")
 
 
-def _training_pixels(item: ScribbledImage, spec: FeatureSpec, cap: int, seed: int,
-                     cache: dict | None) -> tuple[np.ndarray, np.ndarray]:
+def _training_pixels(
+    item: ScribbledImage, spec: FeatureSpec, cap: int, seed: int, cache: dict | None
+) -> tuple[np.ndarray, np.ndarray]:
     """Features ``(N, F)`` and labels ``(N,)`` of the sampled scribbled pixels of one image."""
     key = (item.name, spec, cap, seed, item.image.shape, hashlib.sha1(item.scribbles.tobytes()).hexdigest())
     if cache is not None and key in cache:

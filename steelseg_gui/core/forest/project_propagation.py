@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from steelseg_gui.core.forest.bundle import save_forest
 from steelseg_gui.core.forest.features import FeatureSpec
 from steelseg_gui.core.forest.pixel_forest import PixelForest, ScribbledImage, train_forest
 from steelseg_gui.core.forest.settings import DEFAULT_TREES
-from steelseg_gui.core.forest.bundle import save_forest
 from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
 from steelseg_gui.core.jobs import Job, Progress, within
 from steelseg_gui.core.prediction import Prediction
@@ -49,9 +49,14 @@ def scribbled_images(project: Project, overrides: dict[str, np.ndarray] | None =
     return items
 
 
-def train_project_forest(project: Project, trees: int = DEFAULT_TREES, seed: int = 0,
-                         spec: FeatureSpec | None = None, overrides: dict[str, np.ndarray] | None = None,
-                         cache: dict | None = None) -> Job[PixelForest]:
+def train_project_forest(
+    project: Project,
+    trees: int = DEFAULT_TREES,
+    seed: int = 0,
+    spec: FeatureSpec | None = None,
+    overrides: dict[str, np.ndarray] | None = None,
+    cache: dict | None = None,
+) -> Job[PixelForest]:
     """Train a forest on all of the project's scribbles (a job); ``cache`` as in :func:`train_forest`."""
     yield Progress(0, 1, "reading scribbled images")
     items = scribbled_images(project, overrides)
@@ -83,15 +88,22 @@ def apply_to_project(project: Project, forest: PixelForest, include_reviewed: bo
         forest.check_channels(read_micrograph(project.image_path(entry)).channels, entry.id)
     for done, entry in enumerate(todo):
         yield Progress(len(todo) + done, len(todo) * 2, f"propagating to {entry.id}")
-        result = yield from within(forest.predict(load_image01(project, entry), entry.id), len(todo) + done, len(todo) * 2)
+        result = yield from within(
+            forest.predict(load_image01(project, entry), entry.id), len(todo) + done, len(todo) * 2
+        )
         project.save_mask(entry.id, result.labels, "auto")
         report.written.append(entry.id)
     yield Progress(len(todo) * 2, len(todo) * 2, f"{len(report.written)} auto-mask(s) written")
     return report
 
 
-def propagate_project(project: Project, trees: int = DEFAULT_TREES, seed: int = 0,
-                      include_reviewed: bool = False, model_name: str = "forest") -> Job[PropagationReport]:
+def propagate_project(
+    project: Project,
+    trees: int = DEFAULT_TREES,
+    seed: int = 0,
+    include_reviewed: bool = False,
+    model_name: str = "forest",
+) -> Job[PropagationReport]:
     """Train on every scribbled image, save the forest in ``models/``, apply it to the project (a job)."""
     forest = yield from train_project_forest(project, trees, seed)
     folder = save_forest(forest, project.folder / "models" / model_name, _common_pixel_size(project))
@@ -103,4 +115,3 @@ def propagate_project(project: Project, trees: int = DEFAULT_TREES, seed: int = 
 def _common_pixel_size(project: Project) -> float | None:
     sizes = {e.pixel_size_um for e in project.images}
     return sizes.pop() if len(sizes) == 1 else None
-

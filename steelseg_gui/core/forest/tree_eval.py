@@ -15,10 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-
 LEAF = np.uint32(0xFFFFFFFF)
-ARRAYS = {"feature": np.uint32, "threshold": np.float32, "right": np.uint32, "leaf_probability": np.float32,
-          "roots": np.uint32}
+ARRAYS = {
+    "feature": np.uint32,
+    "threshold": np.float32,
+    "right": np.uint32,
+    "leaf_probability": np.float32,
+    "roots": np.uint32,
+}
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,13 @@ class FlatForest:
             value = tree.value[:, 0, :].astype(np.float64)
             parts["value"].append(value / np.maximum(value.sum(axis=1, keepdims=True), 1e-300))
             offset += tree.node_count
-        return cls(np.concatenate(parts["feature"]), np.concatenate(parts["threshold"]),
-                   np.concatenate(parts["right"]), np.concatenate(parts["value"]).astype(np.float32),
-                   np.asarray(roots, np.uint32))
+        return cls(
+            np.concatenate(parts["feature"]),
+            np.concatenate(parts["threshold"]),
+            np.concatenate(parts["right"]),
+            np.concatenate(parts["value"]).astype(np.float32),
+            np.asarray(roots, np.uint32),
+        )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The arrays by name, as :meth:`from_arrays` takes them (for a safetensors file)."""
@@ -73,13 +81,26 @@ class FlatForest:
             raise ValueError(f"the forest file lacks the arrays {missing}")
         forest = cls(*(np.ascontiguousarray(arrays[name], dtype) for name, dtype in ARRAYS.items()))
         nodes = forest.feature.size
-        if forest.threshold.shape != (nodes,) or forest.right.shape != (nodes,) \
-                or forest.leaf_probability.shape != (nodes, n_classes) or forest.roots.ndim != 1:
+        if (
+            forest.threshold.shape != (nodes,)
+            or forest.right.shape != (nodes,)
+            or forest.leaf_probability.shape != (nodes, n_classes)
+            or forest.roots.ndim != 1
+        ):
             raise ValueError("the forest's arrays do not have matching shapes")
         internal = np.flatnonzero(forest.feature != LEAF)
-        if forest.roots.size == 0 or forest.roots.max() >= nodes or \
-                (internal.size and (internal.max() + 1 >= nodes or np.any(forest.right[internal] <= internal)
-                                    or forest.right[internal].max() >= nodes)):
+        if (
+            forest.roots.size == 0
+            or forest.roots.max() >= nodes
+            or (
+                internal.size
+                and (
+                    internal.max() + 1 >= nodes
+                    or np.any(forest.right[internal] <= internal)
+                    or forest.right[internal].max() >= nodes
+                )
+            )
+        ):
             raise ValueError("the forest's node links are out of range")
         used = int(forest.feature[internal].max()) + 1 if internal.size else 0
         if used > n_features:
@@ -120,10 +141,7 @@ def _walk_forest(x, feature, threshold, right, leaf_probability, roots, out):  #
                 node = roots[t]
                 f = feature[node]
                 while f != leaf:
-                    if x[i, f] <= threshold[node]:
-                        node = node + np.uint32(1)
-                    else:
-                        node = right[node]
+                    node = node + np.uint32(1) if x[i, f] <= threshold[node] else right[node]
                     f = feature[node]
                 for k in range(n_classes):
                     out[i, k] += leaf_probability[node, k]

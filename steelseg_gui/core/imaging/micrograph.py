@@ -19,11 +19,10 @@ import numpy as np
 import tifffile
 from PIL import Image, UnidentifiedImageError
 
-from steelseg_gui.core.atomic import atomic_write
-from steelseg_gui.core.errors import LabelImageError, MicrographError
+from steelseg_gui.core.errors import MicrographError
 from steelseg_gui.core.imaging.pixel_size import tiff_pixel_size_um
 
-LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)   # ITU-R BT.601 luminance
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601 luminance
 MICROGRAPH_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".bmp")
 MIN_SIDE_PX = 16
 MAX_PIXELS = 2_000_000_000
@@ -63,8 +62,10 @@ class Micrograph:
     def describe(self) -> str:
         """One line for people: size, dtype, channels and pixel size."""
         size = "unknown" if self.pixel_size_um is None else f"{self.pixel_size_um:.4g} µm/px"
-        return (f"{self.path.name}: {self.width}×{self.height} px, {self.data.dtype} "
-                f"({self.bit_depth}-bit), {self.channels} channel(s), pixel size {size}")
+        return (
+            f"{self.path.name}: {self.width}×{self.height} px, {self.data.dtype} "
+            f"({self.bit_depth}-bit), {self.channels} channel(s), pixel size {size}"
+        )
 
 
 def is_micrograph_file(path: Path) -> bool:
@@ -128,7 +129,6 @@ def matching_channels(image: np.ndarray, channels: int, name: str = "image") -> 
     raise MicrographError(f"{name}: has {image.shape[2]} channels but the model takes {channels}")
 
 
-
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise MicrographError(f"{path}: file not found")
@@ -136,7 +136,8 @@ def _check_file(path: Path) -> None:
         raise MicrographError(f"{path}: is a folder, not an image file")
     if not is_micrograph_file(path):
         raise MicrographError(
-            f"{path}: unsupported file type '{path.suffix}'; use one of {', '.join(MICROGRAPH_SUFFIXES)}")
+            f"{path}: unsupported file type '{path.suffix}'; use one of {', '.join(MICROGRAPH_SUFFIXES)}"
+        )
     if path.stat().st_size == 0:
         raise MicrographError(f"{path}: the file is empty (0 bytes)")
 
@@ -199,48 +200,9 @@ def _check_size(path: Path, data: np.ndarray) -> None:
     height, width = data.shape[:2]
     if height < MIN_SIDE_PX or width < MIN_SIDE_PX:
         raise MicrographError(
-            f"{path}: image is only {width}×{height} pixels; SteelSeg needs at least {MIN_SIDE_PX}×{MIN_SIDE_PX}")
+            f"{path}: image is only {width}×{height} pixels; SteelSeg needs at least {MIN_SIDE_PX}×{MIN_SIDE_PX}"
+        )
 
 
 def _bit_depth(dtype: np.dtype) -> int:
-    return 1 if dtype == bool else int(np.dtype(dtype).itemsize * 8)
-
-
-def write_label_image(path: str | Path, labels: np.ndarray) -> Path:
-    """Atomically write a ``(H, W)`` label image as PNG: uint8, or uint16 past 255 classes."""
-    labels = np.asarray(labels)
-    if labels.ndim != 2 or not (np.issubdtype(labels.dtype, np.integer) or labels.dtype == bool):
-        raise LabelImageError(f"{path}: a label image must be a 2-D integer array, got {labels.dtype} {labels.shape}")
-    top = int(labels.max()) if labels.size else 0
-    if labels.size and int(labels.min()) < 0:
-        raise LabelImageError(f"{path}: label values must not be negative")
-    if top > np.iinfo(np.uint16).max:
-        raise LabelImageError(f"{path}: label value {top} does not fit a 16-bit PNG")
-    array = labels.astype(np.uint8 if top <= 255 else np.uint16)
-    return atomic_write(path, lambda handle: Image.fromarray(array).save(handle, format="PNG", compress_level=3))
-
-
-def read_label_image(path: str | Path, zero_based: bool = False) -> np.ndarray:
-    """Read a ``(H, W)`` label image (uint8 or uint16).
-
-    ``zero_based=True`` reads an external mask whose classes start at 0 and shifts it by one
-    to SteelSeg's convention (1..K, 0 = unlabelled).
-    """
-    path = Path(path)
-    if not path.exists():
-        raise LabelImageError(f"{path}: label image not found")
-    try:
-        with Image.open(path) as image:
-            image.load()
-            labels = np.asarray(image)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise LabelImageError(f"{path}: not a readable label image ({exc})") from exc
-    if labels.ndim == 3:
-        if not np.all(labels[..., :3] == labels[..., :1]):
-            raise LabelImageError(f"{path}: label image is in colour; expected one class value per pixel (grey PNG)")
-        labels = labels[..., 0]
-    if not np.issubdtype(labels.dtype, np.integer) and labels.dtype != bool:
-        raise LabelImageError(f"{path}: label image holds {labels.dtype} values; expected integers")
-    labels = labels.astype(np.uint16 if labels.max(initial=0) > 254 else np.uint8)
-    return labels + 1 if zero_based else labels
-
+    return 1 if dtype == np.bool_ else int(np.dtype(dtype).itemsize * 8)

@@ -7,9 +7,20 @@ import xml.etree.ElementTree as ElementTree
 import tifffile
 
 UNIT_TO_UM = {
-    "m": 1e6, "mm": 1e3, "cm": 1e4, "um": 1.0, "µm": 1.0, "\u03bcm": 1.0, "micron": 1.0,
-    "microns": 1.0, "micrometer": 1.0, "micrometre": 1.0, "nm": 1e-3, "nanometer": 1e-3,
-    "inch": 25400.0, "in": 25400.0,
+    "m": 1e6,
+    "mm": 1e3,
+    "cm": 1e4,
+    "um": 1.0,
+    "µm": 1.0,
+    "\u03bcm": 1.0,
+    "micron": 1.0,
+    "microns": 1.0,
+    "micrometer": 1.0,
+    "micrometre": 1.0,
+    "nm": 1e-3,
+    "nanometer": 1e-3,
+    "inch": 25400.0,
+    "in": 25400.0,
 }
 RESOLUTION_UNIT_TO_UM = {2: 25400.0, 3: 10000.0}
 # 72, 96, 150 or 300 dpi is a screen or printer default, not a microscope calibration: a

@@ -60,7 +60,8 @@ def _smp_pair(name: str) -> tuple[str, str]:
     raise ArchitectureError(
         f"unknown network '{name}'. Valid names: {', '.join(architecture_names())}, or ARCHITECTURE-ENCODER "
         f"with ARCHITECTURE one of {', '.join(sorted(smp.MODEL_ARCHITECTURES_MAPPING))} and ENCODER a "
-        f"segmentation-models-pytorch encoder such as resnet34, efficientnet-b0, mobilenet_v2")
+        f"segmentation-models-pytorch encoder such as resnet34, efficientnet-b0, mobilenet_v2"
+    )
 
 
 def check_architecture(name: str) -> None:
@@ -90,16 +91,22 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     try:
         if path.suffix == ".safetensors":
             from safetensors.torch import load_file
+
             state = load_file(str(path))
         else:
             state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch and safetensors raise many types for foreign files
-        raise ModelError(f"{path}: not a weights file SteelSeg can read ({exc.__class__.__name__}: "
-                         f"{str(exc).splitlines()[0] if str(exc) else ''})") from exc
+        raise ModelError(
+            f"{path}: not a weights file SteelSeg can read ({exc.__class__.__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''})"
+        ) from exc
     if isinstance(state, Mapping) and isinstance(state.get("state_dict"), Mapping):
         state = state["state_dict"]
-    if not isinstance(state, Mapping) or not state or not all(
-            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+    if (
+        not isinstance(state, Mapping)
+        or not state
+        or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items())
+    ):
         raise ModelError(f"{path}: is not a state dict (a mapping of parameter names to tensors)")
     return dict(state)
 
@@ -116,12 +123,16 @@ def load_encoder_weights(model: nn.Module, path: str | Path) -> int:
     usable = {k: v for k, v in state.items() if k in own}
     wrong_shape = [k for k, v in usable.items() if v.shape != own[k].shape]
     if not usable:
-        raise ModelError(f"{path}: none of its {len(state)} tensors belongs to this network's encoder; "
-                         "is it the weights of another encoder?")
+        raise ModelError(
+            f"{path}: none of its {len(state)} tensors belongs to this network's encoder; "
+            "is it the weights of another encoder?"
+        )
     if wrong_shape:
-        raise ModelError(f"{path}: {len(wrong_shape)} tensors have other shapes than this encoder's "
-                         f"(first: {wrong_shape[0]} {tuple(usable[wrong_shape[0]].shape)} vs "
-                         f"{tuple(own[wrong_shape[0]].shape)}); check the encoder and input channels")
+        raise ModelError(
+            f"{path}: {len(wrong_shape)} tensors have other shapes than this encoder's "
+            f"(first: {wrong_shape[0]} {tuple(usable[wrong_shape[0]].shape)} vs "
+            f"{tuple(own[wrong_shape[0]].shape)}); check the encoder and input channels"
+        )
     encoder.load_state_dict(usable, strict=False)
     return len(usable)
 
@@ -135,13 +146,13 @@ class PaperUNet(nn.Module):
 
     def __init__(self, in_channels: int, classes: int, filters: int = 64, depth: int = 3):
         super().__init__()
-        widths = [filters * 2 ** level for level in range(depth)]
+        widths = [filters * 2**level for level in range(depth)]
         self.encoder = nn.ModuleList()
         channels = in_channels
         for width in widths:
             self.encoder.append(nn.Sequential(*_conv_relu(channels, width), *_conv_relu(width, width)))
             channels = width
-        bridge = filters * 2 ** depth
+        bridge = filters * 2**depth
         self.bridge = nn.Sequential(*_conv_relu(channels, bridge), *_conv_relu(bridge, bridge))
         self.up = nn.ModuleList()
         self.decoder = nn.ModuleList()

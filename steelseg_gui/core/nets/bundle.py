@@ -15,10 +15,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from steelseg_gui.core.bundle import CONFIG_FILE, NET_KIND, bundle_header, read_model_config, write_bundle
+from steelseg_gui.core.errors import ModelError, SteelSegError
 from steelseg_gui.core.nets.architectures import ArchitectureError, build_network
 from steelseg_gui.core.project.classes import ClassTable
-from steelseg_gui.core.errors import ModelError, SteelSegError
-from steelseg_gui.core.bundle import CONFIG_FILE, NET_KIND, bundle_header, read_model_config, write_bundle
 
 WEIGHTS_FILE = "weights.safetensors"
 
@@ -42,32 +42,62 @@ class NetModel:
         return np.ascontiguousarray(x.transpose(2, 0, 1))
 
 
-def net_config(architecture: str, classes: ClassTable, channels: int, mean: list[float], std: list[float],
-               tile: int, training: dict, metrics: dict, pixel_size_um: float | None = None,
-               data_fingerprint: str | None = None) -> dict:
+def net_config(
+    architecture: str,
+    classes: ClassTable,
+    channels: int,
+    mean: list[float],
+    std: list[float],
+    tile: int,
+    training: dict,
+    metrics: dict,
+    pixel_size_um: float | None = None,
+    data_fingerprint: str | None = None,
+) -> dict:
     """The ``config.json`` document of a net."""
     import segmentation_models_pytorch as smp
+
     header = bundle_header(NET_KIND, {"torch": torch.__version__, "segmentation-models-pytorch": smp.__version__})
-    return {**header, "architecture": architecture, "classes": classes.to_json(), "class_values": classes.values,
-            "input_channels": channels, "tile_size": tile, "pixel_size_um": pixel_size_um,
-            "normalisation": {"input": "integer images divided by their dtype maximum, then per channel "
-                                       "(x - mean) / std", "mean": mean, "std": std},
-            "data_fingerprint": data_fingerprint, "metrics": metrics, "training": training}
+    return {
+        **header,
+        "architecture": architecture,
+        "classes": classes.to_json(),
+        "class_values": classes.values,
+        "input_channels": channels,
+        "tile_size": tile,
+        "pixel_size_um": pixel_size_um,
+        "normalisation": {
+            "input": "integer images divided by their dtype maximum, then per channel (x - mean) / std",
+            "mean": mean,
+            "std": std,
+        },
+        "data_fingerprint": data_fingerprint,
+        "metrics": metrics,
+        "training": training,
+    }
 
 
-def save_net(weights: nn.Module | dict[str, torch.Tensor], config: dict, folder: str | Path,
-             extra: Callable[[Path], Any] | None = None) -> Path:
+def save_net(
+    weights: nn.Module | dict[str, torch.Tensor],
+    config: dict,
+    folder: str | Path,
+    extra: Callable[[Path], Any] | None = None,
+) -> Path:
     """Write the bundle atomically: ``config.json`` and ``weights.safetensors`` (of a network or a
     state dict), plus whatever ``extra(staging_folder)`` adds (a training's history and checkpoint)."""
     from safetensors.torch import save
+
     state = weights.state_dict() if isinstance(weights, nn.Module) else weights
-    data = save({k: v.detach().to("cpu").contiguous() for k, v in state.items()},
-                metadata={"architecture": config["architecture"]})
+    data = save(
+        {k: v.detach().to("cpu").contiguous() for k, v in state.items()},
+        metadata={"architecture": config["architecture"]},
+    )
 
     def write(staging: Path) -> None:
         (staging / WEIGHTS_FILE).write_bytes(data)
         if extra is not None:
             extra(staging)
+
     return write_bundle(folder, config, write)
 
 
@@ -95,6 +125,7 @@ def load_net(folder: str | Path, device: str | torch.device = "cpu") -> NetModel
 def _read_weights(folder: Path, network: nn.Module) -> dict[str, torch.Tensor]:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
+
     path = folder / WEIGHTS_FILE
     if not path.is_file():
         raise ModelError(f"{folder}: the model folder has no {WEIGHTS_FILE}")
@@ -107,7 +138,9 @@ def _read_weights(folder: Path, network: nn.Module) -> dict[str, torch.Tensor]:
     wrong = [k for k in own if k in state and state[k].shape != own[k].shape]
     if missing or unexpected or wrong:
         first = (missing or unexpected or wrong)[0]
-        raise ModelError(f"{path}: the weights do not fit a '{type(network).__name__}' network as config.json "
-                         f"describes it ({len(missing)} missing, {len(unexpected)} unexpected, {len(wrong)} of "
-                         f"another shape; first: {first}); the model folder is inconsistent")
+        raise ModelError(
+            f"{path}: the weights do not fit a '{type(network).__name__}' network as config.json "
+            f"describes it ({len(missing)} missing, {len(unexpected)} unexpected, {len(wrong)} of "
+            f"another shape; first: {first}); the model folder is inconsistent"
+        )
     return state

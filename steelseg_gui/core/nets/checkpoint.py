@@ -47,18 +47,27 @@ class Checkpoint:
 def write_checkpoint(folder: Path, checkpoint: Checkpoint) -> None:
     """Write ``checkpoint.safetensors`` then ``checkpoint.json`` into ``folder`` (each atomically)."""
     from safetensors.torch import save
+
     tensors = {f"model/{k}": v for k, v in checkpoint.model.items()}
     tensors.update({f"best_model/{k}": v for k, v in checkpoint.best_model.items()})
     for param, values in checkpoint.optimiser.get("state", {}).items():
         tensors.update({f"optimiser/{param}/{k}": torch.as_tensor(v) for k, v in values.items()})
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     atomic_write_bytes(folder / CHECKPOINT_TENSORS, save(tensors))
-    atomic_write_json(folder / CHECKPOINT_JSON, {
-        "format": FORMAT, "format_version": FORMAT_VERSION, "architecture": checkpoint.architecture,
-        "epoch": checkpoint.epoch, "history": checkpoint.history,
-        "best_loss": None if math.isinf(checkpoint.best_loss) else checkpoint.best_loss,
-        "best_epoch": checkpoint.best_epoch, "bad_validations": checkpoint.bad_validations,
-        "optimiser_param_groups": checkpoint.optimiser.get("param_groups", [])})
+    atomic_write_json(
+        folder / CHECKPOINT_JSON,
+        {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "architecture": checkpoint.architecture,
+            "epoch": checkpoint.epoch,
+            "history": checkpoint.history,
+            "best_loss": None if math.isinf(checkpoint.best_loss) else checkpoint.best_loss,
+            "best_epoch": checkpoint.best_epoch,
+            "bad_validations": checkpoint.bad_validations,
+            "optimiser_param_groups": checkpoint.optimiser.get("param_groups", []),
+        },
+    )
 
 
 def read_checkpoint(path: str | Path) -> Checkpoint:
@@ -67,8 +76,9 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
     if path.is_dir():
         path = path / CHECKPOINT_JSON if (path / CHECKPOINT_JSON).is_file() else path / LEGACY_CHECKPOINT
     if not path.is_file():
-        raise ModelError(f"{path}: checkpoint not found; give the model folder of an earlier run or its "
-                         f"{CHECKPOINT_JSON}")
+        raise ModelError(
+            f"{path}: checkpoint not found; give the model folder of an earlier run or its {CHECKPOINT_JSON}"
+        )
     if path.suffix == ".pt":
         return _read_legacy(path)
     return _read_current(path)
@@ -77,6 +87,7 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
 def _read_current(path: Path) -> Checkpoint:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
+
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
@@ -100,10 +111,17 @@ def _read_current(path: Path) -> Checkpoint:
             state.setdefault(int(param), {})[slot] = tensor
     try:
         best_loss = document["best_loss"]
-        return Checkpoint(str(document["architecture"]), int(document["epoch"]), list(document["history"]), model,
-                          {"state": state, "param_groups": list(document["optimiser_param_groups"])},
-                          math.inf if best_loss is None else float(best_loss), document["best_epoch"],
-                          int(document["bad_validations"]), best_model)
+        return Checkpoint(
+            str(document["architecture"]),
+            int(document["epoch"]),
+            list(document["history"]),
+            model,
+            {"state": state, "param_groups": list(document["optimiser_param_groups"])},
+            math.inf if best_loss is None else float(best_loss),
+            document["best_epoch"],
+            int(document["bad_validations"]),
+            best_model,
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{path}: the checkpoint is incomplete ({exc!r} missing or wrong)") from exc
 
@@ -116,6 +134,14 @@ def _read_legacy(path: Path) -> Checkpoint:
     needed = {"architecture", "epoch", "history", "model", "optimiser", "best_loss", "best_epoch", "bad_validations"}
     if not isinstance(state, dict) or not needed <= set(state):
         raise ModelError(f"{path}: not a SteelSeg training checkpoint")
-    return Checkpoint(state["architecture"], int(state["epoch"]), list(state["history"]), state["model"],
-                      state["optimiser"], float(state["best_loss"]), state["best_epoch"],
-                      int(state["bad_validations"]), state.get("best_model") or {})
+    return Checkpoint(
+        state["architecture"],
+        int(state["epoch"]),
+        list(state["history"]),
+        state["model"],
+        state["optimiser"],
+        float(state["best_loss"]),
+        state["best_epoch"],
+        int(state["bad_validations"]),
+        state.get("best_model") or {},
+    )

@@ -10,8 +10,17 @@ from pathlib import Path
 from steelseg_gui.core.atomic import atomic_write_bytes, atomic_write_json
 from steelseg_gui.core.quantify.plots import save_figure, training_curves_figure
 
-HISTORY_COLUMNS = ("epoch", "train_loss", "train_accuracy", "train_mean_iou", "val_loss", "val_accuracy",
-                   "val_mean_iou", "seconds", "tiles_per_second")
+HISTORY_COLUMNS = (
+    "epoch",
+    "train_loss",
+    "train_accuracy",
+    "train_mean_iou",
+    "val_loss",
+    "val_accuracy",
+    "val_mean_iou",
+    "seconds",
+    "tiles_per_second",
+)
 
 
 def write_history(folder: Path, history: list[dict]) -> None:

@@ -21,11 +21,22 @@ def export_onnx(model: NetModel, path: str | Path, tile: int | None = None) -> P
     staging = path.with_name(f".{path.name}.tmp")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)   # the TorchScript exporter: dynamic sizes, no onnxscript
-            torch.onnx.export(network, (example,), str(staging), input_names=["image"], output_names=["scores"],
-                              dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"},
-                                            "scores": {0: "batch", 2: "height", 3: "width"}},
-                              opset_version=17, dynamo=False)
+            warnings.simplefilter(
+                "ignore", DeprecationWarning
+            )  # the TorchScript exporter: dynamic sizes, no onnxscript
+            torch.onnx.export(
+                network,
+                (example,),
+                str(staging),
+                input_names=["image"],
+                output_names=["scores"],
+                dynamic_axes={
+                    "image": {0: "batch", 2: "height", 3: "width"},
+                    "scores": {0: "batch", 2: "height", 3: "width"},
+                },
+                opset_version=17,
+                dynamo=False,
+            )
         staging.replace(path)
     finally:
         staging.unlink(missing_ok=True)

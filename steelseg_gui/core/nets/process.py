@@ -48,8 +48,9 @@ def _child(request: TrainingRequest, messages, cancel) -> None:  # pragma: no co
 
     from steelseg_gui.core.errors import SteelSegError
     from steelseg_gui.core.nets.training import train_network
-    from steelseg_gui.core.project.folder import Project
     from steelseg_gui.core.nets.training_data import project_training_images
+    from steelseg_gui.core.project.folder import Project
+
     if request.threads:
         torch.set_num_threads(request.threads)
     try:
@@ -92,8 +93,16 @@ class _ProgressForwarder:  # pragma: no cover - runs in the child
         now = time.monotonic()
         if history is not None or now - self.last_sent > 0.1:
             self.history_length, self.last_sent = len(report.history), now
-            self.messages.put(("progress", report.done, report.total, report.message, report.epoch,
-                               None if history is None else [dict(row) for row in history]))
+            self.messages.put(
+                (
+                    "progress",
+                    report.done,
+                    report.total,
+                    report.message,
+                    report.epoch,
+                    None if history is None else [dict(row) for row in history],
+                )
+            )
 
 
 class TrainingProcess:
@@ -116,8 +125,9 @@ class TrainingProcess:
         self._messages = self._context.Queue()
         self._cancel = self._context.Event()
         self._done = False
-        self._process = self._context.Process(target=_child, args=(request, self._messages, self._cancel),
-                                              name="steelseg-training", daemon=True)
+        self._process = self._context.Process(
+            target=_child, args=(request, self._messages, self._cancel), name="steelseg-training", daemon=True
+        )
         self._process.start()
 
     def cancel(self) -> None:
@@ -144,7 +154,9 @@ class TrainingProcess:
         elif not self._process.is_alive():
             code = self._process.exitcode
             reason = "killed, probably out of memory" if code in (-9, 137) else f"exit code {code}"
-            events.crashed = f"the training process stopped unexpectedly ({reason}); the best model saved so far is kept"
+            events.crashed = (
+                f"the training process stopped unexpectedly ({reason}); the best model saved so far is kept"
+            )
             self._process = None
         return events
 

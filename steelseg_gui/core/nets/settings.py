@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from steelseg_gui.core.errors import SteelSegError
-
 DEFAULT_TILE = 224
 PAPER_NETWORKS = ("unet", "segnet-vgg16")
-SEED_PAPER_SMP = {"deeplabv3plus-resnet50": ("deeplabv3plus", "resnet50"),
-                  "deeplabv3plus-resnet18": ("deeplabv3plus", "resnet18"),
-                  "deeplabv3plus-mobilenetv2": ("deeplabv3plus", "mobilenet_v2")}
+SEED_PAPER_SMP = {
+    "deeplabv3plus-resnet50": ("deeplabv3plus", "resnet50"),
+    "deeplabv3plus-resnet18": ("deeplabv3plus", "resnet18"),
+    "deeplabv3plus-mobilenetv2": ("deeplabv3plus", "mobilenet_v2"),
+}
 CLASS_WEIGHTINGS = ("median", "inverse", "none")
 SPLITS = ("image", "tile")
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -44,17 +44,6 @@ class TrainSettings:
     class_weighting: str = "median"
     device: str = "auto"
     seed: int = 0
-    mixed_precision: bool = True   # see steelseg_gui.core.nets.device.mixed_precision_dtype
+    mixed_precision: bool = True  # see steelseg_gui.core.nets.device.mixed_precision_dtype
     encoder_weights: str | None = None
     colour_jitter: bool = False
-
-
-def check_settings(settings: TrainSettings) -> None:
-    """Clear errors for settings that cannot work, before any data is read."""
-    from steelseg_gui.core.nets.architectures import check_architecture
-    check_architecture(settings.architecture)
-    multiple = size_multiple(settings.architecture)
-    if settings.tile < multiple or settings.tile % multiple:
-        raise SteelSegError(f"tile size {settings.tile} px: {settings.architecture} needs a multiple of {multiple} px")
-    if settings.epochs < 1 or settings.batch_size < 1:
-        raise SteelSegError("epochs and batch size must be at least 1")

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import LabelImageError, SteelSegError
 from steelseg_gui.core.nets.settings import DEFAULT_TILE
+from steelseg_gui.core.project.classes import ClassTable
 
 IGNORE = -100
 DEFAULT_FRACTIONS = (0.7, 0.2, 0.1)
@@ -69,15 +69,21 @@ def check_labelled(items: list[LabelledImage], classes: ClassTable) -> int:
     channels = {item.image.shape[2] for item in items}
     for item in items:
         if item.mask.shape != item.image.shape[:2]:
-            raise LabelImageError(f"{item.name}: mask {item.mask.shape[1]}×{item.mask.shape[0]} px does not match "
-                                  f"its image {item.image.shape[1]}×{item.image.shape[0]} px")
+            raise LabelImageError(
+                f"{item.name}: mask {item.mask.shape[1]}×{item.mask.shape[0]} px does not match "
+                f"its image {item.image.shape[1]}×{item.image.shape[0]} px"
+            )
         extra = sorted(set(np.unique(item.mask).tolist()) - allowed)
         if extra:
-            raise LabelImageError(f"{item.name}: mask has label values {extra} but the classes are "
-                                  f"{', '.join(f'{c.value} {c.name}' for c in classes)}")
+            raise LabelImageError(
+                f"{item.name}: mask has label values {extra} but the classes are "
+                f"{', '.join(f'{c.value} {c.name}' for c in classes)}"
+            )
     if len(channels) > 1:
-        raise LabelImageError(f"the images mix channel counts {sorted(channels)}; convert them all to grey or "
-                              "all to colour before training")
+        raise LabelImageError(
+            f"the images mix channel counts {sorted(channels)}; convert them all to grey or "
+            "all to colour before training"
+        )
     return channels.pop()
 
 
@@ -99,11 +105,13 @@ def grid_origins(height: int, width: int, tile: int, cover: bool = True, overlap
     ``cover=True`` spreads tiles evenly so that they reach every pixel, neighbours overlapping by at
     least ``overlap_px``.
     """
+
     def starts(size: int) -> list[int]:
         if not cover:
             return [k * tile for k in range(size // tile)]
         count = 1 if size <= tile else 1 + -(-(size - tile) // (tile - overlap_px))
         return [0] if count == 1 else [round(k * (size - tile) / (count - 1)) for k in range(count)]
+
     return [(r, c) for r in starts(height) for c in starts(width)]
 
 
@@ -119,12 +127,22 @@ def split_by_image(names: list[str], fractions=DEFAULT_FRACTIONS, seed: int = 0)
     test = min(max(1 if n >= 3 else 0, round(fractions[2] * n)), max(0, n - 2))
     validation = min(max(1 if n >= 2 else 0, round(fractions[1] * n)), max(0, n - 1 - test))
     train = n - validation - test
-    return {"train": order[:train], "validation": order[train:train + validation], "test": order[train + validation:]}
+    return {
+        "train": order[:train],
+        "validation": order[train : train + validation],
+        "test": order[train + validation :],
+    }
 
 
-def plan_tiles(items: list[LabelledImage], tile: int = DEFAULT_TILE, split: str = "image",
-               fractions=DEFAULT_FRACTIONS, seed: int = 0, paper_grid: bool = False,
-               names: dict[str, list[str]] | None = None) -> TilePlan:
+def plan_tiles(
+    items: list[LabelledImage],
+    tile: int = DEFAULT_TILE,
+    split: str = "image",
+    fractions=DEFAULT_FRACTIONS,
+    seed: int = 0,
+    paper_grid: bool = False,
+    names: dict[str, list[str]] | None = None,
+) -> TilePlan:
     """Tiles of every part. ``names`` fixes the split by image names (e.g. the published UHCS split).
 
     ``paper_grid`` uses the seed paper's grid and all four quarter turns in every part; otherwise
@@ -139,8 +157,10 @@ def plan_tiles(items: list[LabelledImage], tile: int = DEFAULT_TILE, split: str 
         return [TileRef(k, r, c, q) for r, c in grid_origins(height, width, tile, not paper_grid) for q in rotations]
 
     if split == "tile":
-        note = ("split by tile: rotated copies and neighbours of test tiles are in the training set, so test "
-                "scores will be optimistic; split by image to measure how the model does on new micrographs")
+        note = (
+            "split by tile: rotated copies and neighbours of test tiles are in the training set, so test "
+            "scores will be optimistic; split by image to measure how the model does on new micrographs"
+        )
         warnings.warn(note, TileSplitWarning, stacklevel=2)
         every = [ref for k in range(len(items)) for ref in tiles_of(k)]
         order = split_by_image([str(i) for i in range(len(every))], fractions, seed)
@@ -191,18 +211,27 @@ def class_weights(items: list[LabelledImage], classes: ClassTable, mode: str = "
 def channel_statistics(items: list[LabelledImage]) -> tuple[list[float], list[float]]:
     """Per-channel mean and standard deviation of the pixels of ``items`` (the normalisation)."""
     total = sum(item.image.reshape(-1, item.image.shape[2]).sum(axis=0, dtype=np.float64) for item in items)
-    squares = sum(np.square(item.image.reshape(-1, item.image.shape[2]), dtype=np.float64).sum(axis=0) for item in items)
+    squares = sum(
+        np.square(item.image.reshape(-1, item.image.shape[2]), dtype=np.float64).sum(axis=0) for item in items
+    )
     pixels = sum(item.mask.size for item in items)
     mean = total / pixels
-    std = np.sqrt(np.maximum(squares / pixels - mean ** 2, 0.0))
+    std = np.sqrt(np.maximum(squares / pixels - mean**2, 0.0))
     return mean.tolist(), np.maximum(std, 1e-3).tolist()
 
 
 class TileBatches:
     """Makes batches from tile references: crop, optional augmentation, normalisation, class indices."""
 
-    def __init__(self, items: list[LabelledImage], classes: ClassTable, tile: int,
-                 mean: list[float], std: list[float], colour_jitter: bool = False):
+    def __init__(
+        self,
+        items: list[LabelledImage],
+        classes: ClassTable,
+        tile: int,
+        mean: list[float],
+        std: list[float],
+        colour_jitter: bool = False,
+    ):
         self.items = [pad_to_tile(item, tile) for item in items]
         self.colour_jitter = colour_jitter
         self.tile = tile
@@ -214,7 +243,9 @@ class TileBatches:
         """``x (N, C, T, T)`` float32 and ``y (N, T, T)`` int64; ``rng`` draws random crops, flips and turns."""
         pairs = [self._tile(ref, rng) for ref in refs]
         x = np.stack([p[0] for p in pairs]).transpose(0, 3, 1, 2)
-        return np.ascontiguousarray((x - self.mean[:, None, None]) / self.std[:, None, None]), np.stack([p[1] for p in pairs])
+        return np.ascontiguousarray((x - self.mean[:, None, None]) / self.std[:, None, None]), np.stack(
+            [p[1] for p in pairs]
+        )
 
     def _tile(self, ref: TileRef, rng: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray]:
         item, t = self.items[ref.image], self.tile
@@ -224,8 +255,8 @@ class TileBatches:
             row = int(np.clip(row + rng.integers(-t // 2, t // 2 + 1), 0, height - t))
             col = int(np.clip(col + rng.integers(-t // 2, t // 2 + 1), 0, width - t))
             turns, flip = int(rng.integers(4)), bool(rng.integers(2))
-        image = item.image[row:row + t, col:col + t]
-        labels = self.lut[item.mask[row:row + t, col:col + t]]
+        image = item.image[row : row + t, col : col + t]
+        labels = self.lut[item.mask[row : row + t, col : col + t]]
         image, labels = np.rot90(image, turns), np.rot90(labels, turns)
         if flip:
             image, labels = image[:, ::-1], labels[:, ::-1]

@@ -21,19 +21,28 @@ import numpy as np
 import torch
 from torch import nn
 
-from steelseg_gui.core.nets.architectures import build_network, load_encoder_weights
-from steelseg_gui.core.nets.device import choose_device, mixed_precision_dtype
-from steelseg_gui.core.nets.settings import TrainSettings, check_settings
-from steelseg_gui.core.project.classes import ClassTable
-from steelseg_gui.core.errors import ModelError, SteelSegError
-from steelseg_gui.core.quantify.metrics import EvaluationResult, confusion_counts
 from steelseg_gui.core.bundle import check_writable_bundle_path, data_fingerprint
-from steelseg_gui.core.nets.bundle import net_config, save_net
+from steelseg_gui.core.errors import ModelError, SteelSegError
 from steelseg_gui.core.jobs import Job, Progress
-from steelseg_gui.core.nets.tiles import (IGNORE, LabelledImage, TileBatches, TilePlan, channel_statistics,
-                    check_labelled, class_weights, epoch_rng, plan_tiles)
+from steelseg_gui.core.nets.architectures import build_network, check_architecture, load_encoder_weights
+from steelseg_gui.core.nets.bundle import net_config, save_net
 from steelseg_gui.core.nets.checkpoint import Checkpoint, read_checkpoint, write_checkpoint
+from steelseg_gui.core.nets.device import choose_device, mixed_precision_dtype
 from steelseg_gui.core.nets.history import write_history
+from steelseg_gui.core.nets.settings import TrainSettings, size_multiple
+from steelseg_gui.core.nets.tiles import (
+    IGNORE,
+    LabelledImage,
+    TileBatches,
+    TilePlan,
+    channel_statistics,
+    check_labelled,
+    class_weights,
+    epoch_rng,
+    plan_tiles,
+)
+from steelseg_gui.core.project.classes import ClassTable
+from steelseg_gui.core.quantify.metrics import EvaluationResult, confusion_counts
 
 
 @dataclass(frozen=True)
@@ -72,8 +81,9 @@ class _Run:
             self.network.to(self.device)
         weights = class_weights(train_items, classes, settings.class_weighting)
         self.loss = nn.CrossEntropyLoss(weight=torch.as_tensor(weights, device=self.device), ignore_index=IGNORE)
-        self.optimiser = torch.optim.Adam(self.network.parameters(), lr=settings.learning_rate,
-                                          weight_decay=settings.weight_decay)
+        self.optimiser = torch.optim.Adam(
+            self.network.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+        )
         self.amp_dtype = mixed_precision_dtype(self.device) if settings.mixed_precision else None
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         self.fingerprint = data_fingerprint(a for item in items for a in (item.image, item.mask))
@@ -110,7 +120,7 @@ class _Run:
         refs, size = self.plan.parts[part], self.settings.batch_size
         total, weight, confusion = 0.0, 0, np.zeros((len(self.classes),) * 2, np.int64)
         for start in range(0, len(refs), size):
-            x, y = self.batches.batch(refs[start:start + size])
+            x, y = self.batches.batch(refs[start : start + size])
             with self.autocast():
                 scores = self.network(torch.from_numpy(x).to(self.device)).float()
             labelled = int((y != IGNORE).sum())
@@ -127,19 +137,43 @@ class _Run:
         return counts[1:, 1:]
 
     def config(self, metrics: dict, stopped: str) -> dict:
-        training = {**asdict(self.settings), "epochs_run": self.epoch, "best_epoch": self.best_epoch,
-                    "stopped": stopped, "split_by": self.plan.split_by, "split": self.plan.names,
-                    "tiles": {part: len(refs) for part, refs in self.plan.parts.items()},
-                    "class_weights": self.class_weights, "device": str(self.device), "notes": self.plan.notes}
-        return net_config(self.settings.architecture, self.classes, self.channels, self.mean, self.std,
-                          self.settings.tile, training, metrics, data_fingerprint=self.fingerprint)
-
+        training = {
+            **asdict(self.settings),
+            "epochs_run": self.epoch,
+            "best_epoch": self.best_epoch,
+            "stopped": stopped,
+            "split_by": self.plan.split_by,
+            "split": self.plan.names,
+            "tiles": {part: len(refs) for part, refs in self.plan.parts.items()},
+            "class_weights": self.class_weights,
+            "device": str(self.device),
+            "notes": self.plan.notes,
+        }
+        return net_config(
+            self.settings.architecture,
+            self.classes,
+            self.channels,
+            self.mean,
+            self.std,
+            self.settings.tile,
+            training,
+            metrics,
+            data_fingerprint=self.fingerprint,
+        )
 
     def checkpoint(self) -> Checkpoint:
         """Everything needed to resume this run."""
-        return Checkpoint(self.settings.architecture, self.epoch, self.history, self.network.state_dict(),
-                          self.optimiser.state_dict(), self.best_loss, self.best_epoch, self.bad_validations,
-                          self.best_state or {})
+        return Checkpoint(
+            self.settings.architecture,
+            self.epoch,
+            self.history,
+            self.network.state_dict(),
+            self.optimiser.state_dict(),
+            self.best_loss,
+            self.best_epoch,
+            self.bad_validations,
+            self.best_state or {},
+        )
 
 
 def summarise(loss: float | None, confusion: np.ndarray, classes: ClassTable) -> dict:
@@ -148,15 +182,33 @@ def summarise(loss: float | None, confusion: np.ndarray, classes: ClassTable) ->
     return {"loss": loss, "accuracy": result.global_accuracy, "mean_iou": result.mean_iou}
 
 
-def train_network(items: list[LabelledImage], classes: ClassTable, settings: TrainSettings, folder: str | Path,
-                  plan: TilePlan | None = None, resume: str | Path | None = None) -> Job[TrainResult]:
+def check_settings(settings: TrainSettings) -> None:
+    """Clear errors for settings that cannot work, before any data is read."""
+    check_architecture(settings.architecture)
+    multiple = size_multiple(settings.architecture)
+    if settings.tile < multiple or settings.tile % multiple:
+        raise SteelSegError(f"tile size {settings.tile} px: {settings.architecture} needs a multiple of {multiple} px")
+    if settings.epochs < 1 or settings.batch_size < 1:
+        raise SteelSegError("epochs and batch size must be at least 1")
+
+
+def train_network(
+    items: list[LabelledImage],
+    classes: ClassTable,
+    settings: TrainSettings,
+    folder: str | Path,
+    plan: TilePlan | None = None,
+    resume: str | Path | None = None,
+) -> Job[TrainResult]:
     """Train ``settings.architecture`` on ``items`` and keep the best model in ``folder`` (a job)."""
     check_settings(settings)
     check_labelled(items, classes)
     plan = plan or plan_tiles(items, settings.tile, seed=settings.seed)
     if not plan.parts["train"] or not plan.parts["validation"]:
-        raise SteelSegError("training needs tiles in both the training and the validation part: give at least "
-                            "two labelled images, or split by tile")
+        raise SteelSegError(
+            "training needs tiles in both the training and the validation part: give at least "
+            "two labelled images, or split by tile"
+        )
     folder = check_writable_bundle_path(folder)
     yield TrainProgress(0, 1, f"building {settings.architecture}")
     run = _Run(items, classes, settings, plan)
@@ -183,9 +235,9 @@ def _epochs(run: _Run, folder: Path) -> Job[str]:
         order = [refs[k] for k in rng.permutation(len(refs))]
         losses, confusion, started, seen = [], np.zeros((len(run.classes),) * 2, np.int64), time.perf_counter(), 0
         for b in range(per_epoch):
-            chunk = order[b * settings.batch_size:(b + 1) * settings.batch_size]
+            chunk = order[b * settings.batch_size : (b + 1) * settings.batch_size]
             # Batch norm after global pooling (DeepLabV3+'s ASPP) cannot train on a single tile.
-            x, y = run.batches.batch(chunk + order[:max(0, 2 - len(chunk))], rng)
+            x, y = run.batches.batch(chunk + order[: max(0, 2 - len(chunk))], rng)
             loss, counts = run.step(x, y)
             losses.append(loss)
             confusion += counts
@@ -195,9 +247,12 @@ def _epochs(run: _Run, folder: Path) -> Job[str]:
             if settings.validate_every and run.done % settings.validate_every == 0 and b + 1 < per_epoch:
                 yield from _validate(run, folder, {"epoch": run.epoch - 1 + (b + 1) / per_epoch})
         train = summarise(float(np.mean(losses)), confusion, run.classes)
-        row = {"epoch": run.epoch, **{f"train_{k}": v for k, v in train.items()},
-               "seconds": round(time.perf_counter() - started, 2),
-               "tiles_per_second": round(seen / max(time.perf_counter() - started, 1e-9), 3)}
+        row = {
+            "epoch": run.epoch,
+            **{f"train_{k}": v for k, v in train.items()},
+            "seconds": round(time.perf_counter() - started, 2),
+            "tiles_per_second": round(seen / max(time.perf_counter() - started, 1e-9), 3),
+        }
         if (yield from _validate(run, folder, row)):
             return "early stopping"
     return "completed"
@@ -214,8 +269,10 @@ def _validate(run: _Run, folder: Path, row: dict) -> Job[bool]:
     else:
         run.bad_validations += 1
     _publish(run, folder, _best_metrics(run), "training")
-    yield run.progress(f"epoch {row['epoch']:g}: validation loss {_format(validation['loss'])}, "
-                       f"mean IoU {_format(validation['mean_iou'])}")
+    yield run.progress(
+        f"epoch {row['epoch']:g}: validation loss {_format(validation['loss'])}, "
+        f"mean IoU {_format(validation['mean_iou'])}"
+    )
     return run.bad_validations >= run.settings.patience
 
 
@@ -249,9 +306,11 @@ def _keep_something(run: _Run, folder: Path) -> None:
 def _publish(run: _Run, folder: Path, metrics: dict, stopped: str) -> None:
     """Replace the model folder as a whole: config, best weights (the current ones before any
     validation), history, curves and the resume checkpoint, so it is never seen half-written."""
+
     def history_and_checkpoint(staging: Path) -> None:
         write_history(staging, run.history)
         write_checkpoint(staging, run.checkpoint())
+
     save_net(run.best_state or run.network, run.config(metrics, stopped), folder, history_and_checkpoint)
 
 

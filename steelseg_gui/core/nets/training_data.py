@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
-from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import LabelImageError
-from steelseg_gui.core.quantify.evaluation import mask_files
-from steelseg_gui.core.atomic import atomic_write
-from steelseg_gui.core.imaging.micrograph import is_micrograph_file, read_label_image, read_micrograph, to_float01, write_label_image
+from steelseg_gui.core.imaging.labels import read_label_image, write_label_image, write_png
+from steelseg_gui.core.imaging.micrograph import is_micrograph_file, read_micrograph, to_float01
+from steelseg_gui.core.nets.tiles import PARTS, LabelledImage, TileBatches, TilePlan
+from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.project.folder import Project
-from steelseg_gui.core.nets.tiles import PARTS, LabelledImage, TilePlan, TileBatches
+from steelseg_gui.core.quantify.evaluation import mask_files
 
 
 def project_training_images(project: Project, include_auto: bool = False) -> list[LabelledImage]:
@@ -34,8 +34,9 @@ def project_training_images(project: Project, include_auto: bool = False) -> lis
     return items
 
 
-def folder_training_images(images_dir: str | Path, masks_dir: str | Path,
-                           zero_based: bool = False) -> list[LabelledImage]:
+def folder_training_images(
+    images_dir: str | Path, masks_dir: str | Path, zero_based: bool = False
+) -> list[LabelledImage]:
     """Pairs of ``images_dir/STEM.*`` and ``masks_dir/STEM.*`` matched by file stem."""
     images_dir, masks_dir = Path(images_dir), Path(masks_dir)
     if not images_dir.is_dir():
@@ -44,8 +45,10 @@ def folder_training_images(images_dir: str | Path, masks_dir: str | Path,
     masks = mask_files(masks_dir)
     without_mask = sorted(set(images) - set(masks))
     if without_mask:
-        raise LabelImageError(f"{len(without_mask)} images have no mask of the same name in {masks_dir} "
-                              f"(first: {images[without_mask[0]].name}); each image needs STEM.png in the mask folder")
+        raise LabelImageError(
+            f"{len(without_mask)} images have no mask of the same name in {masks_dir} "
+            f"(first: {images[without_mask[0]].name}); each image needs STEM.png in the mask folder"
+        )
     if not images:
         raise LabelImageError(f"{images_dir}: no images (.png, .tif, ...) in this folder")
     items = []
@@ -53,8 +56,10 @@ def folder_training_images(images_dir: str | Path, masks_dir: str | Path,
         image = to_float01(read_micrograph(path).data)
         mask = read_label_image(masks[stem], zero_based)
         if mask.shape != image.shape[:2]:
-            raise LabelImageError(f"{masks[stem]}: mask {mask.shape[1]}×{mask.shape[0]} px does not match "
-                                  f"image {path.name} {image.shape[1]}×{image.shape[0]} px")
+            raise LabelImageError(
+                f"{masks[stem]}: mask {mask.shape[1]}×{mask.shape[0]} px does not match "
+                f"image {path.name} {image.shape[1]}×{image.shape[0]} px"
+            )
         items.append(LabelledImage(stem, image, mask))
     return items
 
@@ -72,7 +77,7 @@ def classes_for(items: list[LabelledImage], names: list[str] | None = None) -> C
 def export_tiles(items: list[LabelledImage], plan: TilePlan, classes: ClassTable, folder: str | Path) -> int:
     """Write every planned tile as ``folder/PART/images/NAME_rROW_cCOL_qTURNS.png`` plus its mask
     (label values 1..K) in ``folder/PART/masks``: the seed paper's data on disk. Returns the count."""
-    from PIL import Image
+
     batches = TileBatches(items, classes, plan.tile, [0.0] * items[0].image.shape[2], [1.0] * items[0].image.shape[2])
     values = np.asarray([0] + classes.values)
     count = 0
@@ -82,9 +87,7 @@ def export_tiles(items: list[LabelledImage], plan: TilePlan, classes: ClassTable
             stem = f"{items[ref.image].name}_r{ref.row}_c{ref.col}_q{ref.rotation}"
             pixels = np.round(np.clip(x[0].transpose(1, 2, 0), 0, 1) * 255).astype(np.uint8)
             pixels = pixels[..., 0] if pixels.shape[2] == 1 else pixels
-            path = Path(folder) / part / "images" / f"{stem}.png"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, lambda handle: Image.fromarray(pixels).save(handle, format="PNG"))
+            write_png(Path(folder) / part / "images" / f"{stem}.png", pixels)
             write_label_image(Path(folder) / part / "masks" / f"{stem}.png", _labels(y[0], values))
             count += 1
     return count

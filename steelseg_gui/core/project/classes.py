@@ -28,7 +28,7 @@ class PhaseClass:
 
     def rgba(self) -> tuple[float, float, float, float]:
         """The colour as an RGBA tuple of floats in [0, 1]."""
-        return tuple(int(self.color[i:i + 2], 16) / 255 for i in (1, 3, 5)) + (1.0,)
+        return tuple(int(self.color[i : i + 2], 16) / 255 for i in (1, 3, 5)) + (1.0,)
 
 
 class ClassTable:

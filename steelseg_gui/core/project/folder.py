@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from steelseg_gui.core.atomic import atomic_write_bytes, atomic_write_json
-from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import ClassInUseError, LabelImageError, ProjectError
-from steelseg_gui.core.imaging.micrograph import read_label_image, read_micrograph, write_label_image
+from steelseg_gui.core.imaging.labels import label_values, read_label_image, write_label_image
+from steelseg_gui.core.imaging.micrograph import read_micrograph
+from steelseg_gui.core.project.classes import ClassTable
 
 SCHEMA_VERSION = 1
 PROJECT_FILE = "project.json"
@@ -47,8 +48,13 @@ class ImageEntry:
         if status not in STATUSES:
             raise ProjectError(f"image '{item.get('id')}' has unknown status '{status}'")
         size = item.get("pixel_size_um")
-        return cls(str(item["id"]), str(item["path"]), tuple(int(n) for n in item["shape"]),
-                   None if size is None else float(size), status)
+        return cls(
+            str(item["id"]),
+            str(item["path"]),
+            tuple(int(n) for n in item["shape"]),
+            None if size is None else float(size),
+            status,
+        )
 
 
 @dataclass
@@ -87,16 +93,22 @@ class Project:
             images = [ImageEntry.from_json(item) for item in document["images"]]
             project = cls(folder, str(document["name"]), ClassTable.from_json(document["classes"]), images)
         except (KeyError, TypeError, ValueError) as exc:
-            raise ProjectError(f"{folder / PROJECT_FILE}: malformed project file ({exc!r} missing or wrong); "
-                               "the file was left untouched") from exc
+            raise ProjectError(
+                f"{folder / PROJECT_FILE}: malformed project file ({exc!r} missing or wrong); "
+                "the file was left untouched"
+            ) from exc
         for sub in SUBFOLDERS:
             (folder / sub).mkdir(exist_ok=True)
         project.missing = [entry for entry in images if not project.image_path(entry).exists()]
         return project
 
     def to_json(self) -> dict:
-        return {"schema_version": SCHEMA_VERSION, "name": self.name, "classes": self.classes.to_json(),
-                "images": [entry.to_json() for entry in self.images]}
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "name": self.name,
+            "classes": self.classes.to_json(),
+            "images": [entry.to_json() for entry in self.images],
+        }
 
     def save(self) -> None:
         """Write ``project.json`` atomically, keeping the previous version as ``project.json.bak``."""
@@ -106,8 +118,9 @@ class Project:
         atomic_write_json(target, self.to_json())
 
     # ------------------------------------------------------------------------------ images
-    def add_images(self, paths: list[str | Path], copy: bool = False,
-                   pixel_size_um: float | None = None) -> list[ImageEntry]:
+    def add_images(
+        self, paths: list[str | Path], copy: bool = False, pixel_size_um: float | None = None
+    ) -> list[ImageEntry]:
         """Add micrographs (copied into ``images/`` when ``copy``) and save.
 
         Every file is read first: if any is unusable a :class:`MicrographError` names it and the
@@ -121,8 +134,12 @@ class Project:
             if copy:
                 source = self.folder / "images" / f"{image_id}{micrograph.path.suffix.lower()}"
                 shutil.copy2(micrograph.path, source)
-            entry = ImageEntry(image_id, self._stored_path(source), (micrograph.height, micrograph.width),
-                               pixel_size_um if pixel_size_um is not None else micrograph.pixel_size_um)
+            entry = ImageEntry(
+                image_id,
+                self._stored_path(source),
+                (micrograph.height, micrograph.width),
+                pixel_size_um if pixel_size_um is not None else micrograph.pixel_size_um,
+            )
             self.images.append(entry)
             added.append(entry)
         self.save()
@@ -181,8 +198,10 @@ class Project:
         self.classes.get(value)
         users = [path.name for path in self._label_files() if value in label_values(read_label_image(path))]
         if users:
-            raise ClassInUseError(f"class '{self.classes.name_of(value)}' (value {value}) is still used in "
-                                  f"{', '.join(users)}; erase those labels first")
+            raise ClassInUseError(
+                f"class '{self.classes.name_of(value)}' (value {value}) is still used in "
+                f"{', '.join(users)}; erase those labels first"
+            )
         self.classes.remove(value)
         self.save()
 
@@ -192,8 +211,10 @@ class Project:
     def _check_labels(self, image_id: str, labels: np.ndarray) -> ImageEntry:
         entry = self.entry(image_id)
         if tuple(labels.shape) != tuple(entry.shape):
-            raise LabelImageError(f"labels for '{image_id}' have shape {tuple(labels.shape)} but the image is "
-                                  f"{entry.shape[0]} rows × {entry.shape[1]} columns")
+            raise LabelImageError(
+                f"labels for '{image_id}' have shape {tuple(labels.shape)} but the image is "
+                f"{entry.shape[0]} rows × {entry.shape[1]} columns"
+            )
         unknown = sorted(label_values(labels) - {0} - set(self.classes.values))
         if unknown:
             raise LabelImageError(f"labels for '{image_id}' use values {unknown} that are not in the class table")
@@ -214,25 +235,23 @@ class Project:
             return str(path.resolve())
 
 
-def label_values(labels: np.ndarray) -> set[int]:
-    """The label values present in a non-negative integer label image (O(pixels), no sort)."""
-    return set(np.flatnonzero(np.bincount(labels.ravel())).tolist()) if labels.size else set()
-
-
 def _load_document(path: Path) -> dict:
     if not path.exists():
         raise ProjectError(f"{path.parent}: not a SteelSeg project (no {PROJECT_FILE})")
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ProjectError(f"{path}: not valid JSON ({exc}); the file was left untouched, "
-                           f"the previous version may be in {BACKUP_FILE}") from exc
+        raise ProjectError(
+            f"{path}: not valid JSON ({exc}); the file was left untouched, the previous version may be in {BACKUP_FILE}"
+        ) from exc
     if not isinstance(document, dict):
         raise ProjectError(f"{path}: expected a JSON object; the file was left untouched")
     version = document.get("schema_version")
     if not isinstance(version, int):
         raise ProjectError(f"{path}: no schema_version; the file was left untouched")
     if version > SCHEMA_VERSION:
-        raise ProjectError(f"{path}: written by a newer SteelSeg (project schema {version}, this version reads up "
-                           f"to {SCHEMA_VERSION}); update SteelSeg. The file was left untouched")
+        raise ProjectError(
+            f"{path}: written by a newer SteelSeg (project schema {version}, this version reads up "
+            f"to {SCHEMA_VERSION}); update SteelSeg. The file was left untouched"
+        )
     return document

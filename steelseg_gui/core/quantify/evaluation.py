@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from steelseg_gui.core.errors import LabelImageError
-from steelseg_gui.core.imaging.micrograph import is_micrograph_file, read_label_image
+from steelseg_gui.core.imaging.labels import read_label_image
+from steelseg_gui.core.imaging.micrograph import is_micrograph_file
 from steelseg_gui.core.quantify.metrics import EvaluationResult, SegmentationEvaluator
 
 
@@ -30,8 +31,9 @@ def pair_masks(pred_dir: Path, truth_dir: Path) -> tuple[list[tuple[Path, Path]]
     return pairs, unmatched
 
 
-def evaluate_folders(pairs: list[tuple[Path, Path]], class_names: list[str] | None = None,
-                     zero_based: bool = False) -> EvaluationResult:
+def evaluate_folders(
+    pairs: list[tuple[Path, Path]], class_names: list[str] | None = None, zero_based: bool = False
+) -> EvaluationResult:
     """Score each pair. Without ``class_names`` the class count is the largest value found.
 
     Each mask is read twice at most when the class count must be found first, and only one

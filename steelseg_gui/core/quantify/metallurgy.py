@@ -15,8 +15,10 @@ def mean_lineal_intercept_px(grains: np.ndarray, phase: np.ndarray | None = None
     """
     phase = np.ones(grains.shape, bool) if phase is None else phase
     inner, mixed = 0, 0
-    for a, b in (((slice(None), slice(1, None)), (slice(None), slice(None, -1))),
-                 ((slice(1, None), slice(None)), (slice(None, -1), slice(None)))):
+    for a, b in (
+        ((slice(None), slice(1, None)), (slice(None), slice(None, -1))),
+        ((slice(1, None), slice(None)), (slice(None, -1), slice(None))),
+    ):
         inner += int(np.count_nonzero(phase[a] & phase[b] & (grains[a] != grains[b])))
         mixed += int(np.count_nonzero(phase[a] ^ phase[b]))
     crossings = inner + mixed / 2
@@ -26,4 +28,3 @@ def mean_lineal_intercept_px(grains: np.ndarray, phase: np.ndarray | None = None
 def astm_grain_size_number(mean_intercept_mm: float) -> float:
     """ASTM E112 grain size number G from the mean lineal intercept ℓ in millimetres."""
     return float(-6.6457 * np.log10(mean_intercept_mm) - 3.298)
-

@@ -94,17 +94,35 @@ class EvaluationResult:
         return np.divide(self.confusion, rows, out=np.zeros(self.confusion.shape), where=rows > 0)
 
     def to_json(self) -> dict:
-        per_class = [{"value": v, "name": n, "accuracy": a, "iou": i, "bf_score": b} for v, n, a, i, b in
-                     zip(self.class_values, self.class_names, self.class_accuracy(), self.class_iou(), self.class_bf())]
+        per_class = [
+            {"value": v, "name": n, "accuracy": a, "iou": i, "bf_score": b}
+            for v, n, a, i, b in zip(
+                self.class_values, self.class_names, self.class_accuracy(), self.class_iou(), self.class_bf()
+            )
+        ]
         return {
-            "global_accuracy": self.global_accuracy, "mean_accuracy": self.mean_accuracy,
-            "mean_iou": self.mean_iou, "weighted_iou": self.weighted_iou, "mean_bf_score": self.mean_bf_score,
-            "labelled_pixels": self.labelled_pixels, "per_class": per_class,
-            "confusion": {"classes": self.class_names, "counts": self.confusion.tolist(),
-                          "normalized": self.normalized_confusion().round(6).tolist(),
-                          "predicted_unlabelled": self.missed_unlabelled.tolist()},
-            "per_image": [{"name": s.name, "global_accuracy": s.global_accuracy, "mean_iou": s.mean_iou,
-                           "mean_bf_score": s.mean_bf_score} for s in self.images],
+            "global_accuracy": self.global_accuracy,
+            "mean_accuracy": self.mean_accuracy,
+            "mean_iou": self.mean_iou,
+            "weighted_iou": self.weighted_iou,
+            "mean_bf_score": self.mean_bf_score,
+            "labelled_pixels": self.labelled_pixels,
+            "per_class": per_class,
+            "confusion": {
+                "classes": self.class_names,
+                "counts": self.confusion.tolist(),
+                "normalized": self.normalized_confusion().round(6).tolist(),
+                "predicted_unlabelled": self.missed_unlabelled.tolist(),
+            },
+            "per_image": [
+                {
+                    "name": s.name,
+                    "global_accuracy": s.global_accuracy,
+                    "mean_iou": s.mean_iou,
+                    "mean_bf_score": s.mean_bf_score,
+                }
+                for s in self.images
+            ],
         }
 
 
@@ -128,14 +146,23 @@ class SegmentationEvaluator:
         confusion = confusion_counts(prediction, truth, len(self.class_names))
         self._confusion += confusion
         single = EvaluationResult(self.class_values, self.class_names, confusion[1:, 1:], confusion[1:, 0])
-        scores = ImageScores(name, single.global_accuracy, single.mean_iou,
-                             bf_scores(prediction, truth, self.class_values, self.bf_theta_fraction))
+        scores = ImageScores(
+            name,
+            single.global_accuracy,
+            single.mean_iou,
+            bf_scores(prediction, truth, self.class_values, self.bf_theta_fraction),
+        )
         self._images.append(scores)
         return scores
 
     def result(self) -> EvaluationResult:
-        return EvaluationResult(self.class_values, self.class_names, self._confusion[1:, 1:].copy(),
-                                self._confusion[1:, 0].copy(), list(self._images))
+        return EvaluationResult(
+            self.class_values,
+            self.class_names,
+            self._confusion[1:, 1:].copy(),
+            self._confusion[1:, 0].copy(),
+            list(self._images),
+        )
 
     def _check(self, prediction: np.ndarray, truth: np.ndarray, name: str) -> None:
         if prediction.shape != truth.shape or prediction.ndim != 2:
@@ -143,8 +170,10 @@ class SegmentationEvaluator:
         for role, labels in (("prediction", prediction), ("truth", truth)):
             top = int(labels.max(initial=0))
             if top > len(self.class_names) or int(labels.min(initial=0)) < 0:
-                raise LabelImageError(f"{name}: {role} has label value {top} but there are only "
-                                      f"{len(self.class_names)} classes ({', '.join(self.class_names)})")
+                raise LabelImageError(
+                    f"{name}: {role} has label value {top} but there are only "
+                    f"{len(self.class_names)} classes ({', '.join(self.class_names)})"
+                )
 
 
 def confusion_counts(prediction: np.ndarray, truth: np.ndarray, num_classes: int) -> np.ndarray:
@@ -166,8 +195,9 @@ def boundary_mask(labels: np.ndarray, value: int) -> np.ndarray:
     return inside & edge
 
 
-def bf_scores(prediction: np.ndarray, truth: np.ndarray, class_values: list[int],
-              theta_fraction: float = BF_THETA_FRACTION) -> dict[int, float]:
+def bf_scores(
+    prediction: np.ndarray, truth: np.ndarray, class_values: list[int], theta_fraction: float = BF_THETA_FRACTION
+) -> dict[int, float]:
     """BF score per class of one image (classes absent from both are left out)."""
     prediction = np.where(truth == 0, 0, prediction)
     theta = theta_fraction * float(np.hypot(*truth.shape))

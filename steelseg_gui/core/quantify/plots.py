@@ -35,8 +35,15 @@ def confusion_figure(result: EvaluationResult) -> Figure:
     axes = figure.add_subplot()
     image = axes.imshow(normalized, cmap="cividis", vmin=0, vmax=1)
     for (row, col), share in np.ndenumerate(normalized):
-        axes.text(col, row, f"{share:.1%}\n{counts[row, col]:,}", ha="center", va="center", fontsize=8,
-                  color="black" if share > 0.6 else "white")
+        axes.text(
+            col,
+            row,
+            f"{share:.1%}\n{counts[row, col]:,}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="black" if share > 0.6 else "white",
+        )
     axes.set_xticks(range(len(names)), names, rotation=30, ha="right")
     axes.set_yticks(range(len(names)), names)
     axes.set_xlabel("predicted class")
@@ -80,7 +87,7 @@ def draw_training_curves(figure: Figure, history: list[dict]) -> dict[tuple[str,
     for k, (key, title) in enumerate(CURVES):
         axes = figure.add_subplot(1, len(CURVES), k + 1)
         for part, colour, label in (("train", OKABE_ITO[0], "training"), ("val", OKABE_ITO[1], "validation")):
-            lines[key, part], = axes.plot([], [], "o-", color=colour, label=label, markersize=3)
+            (lines[key, part],) = axes.plot([], [], "o-", color=colour, label=label, markersize=3)
         axes.set_xlabel("epoch")
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_title(title, fontsize=9)
@@ -103,7 +110,7 @@ def update_training_curves(lines: dict[tuple[str, str], object], history: list[d
         axes.autoscale_view()
         if not epochs:
             axes.set_xlim(0, 1)
-        if key != "loss" or not epochs:   # accuracy and IoU are fractions; an empty loss plot gets 0-1 too
+        if key != "loss" or not epochs:  # accuracy and IoU are fractions; an empty loss plot gets 0-1 too
             axes.set_ylim(0, 1.02)
 
 

@@ -1,10 +1,10 @@
 """Batch segmentation of folders of micrographs: masks, phase fractions with confidence, errors.
 
 Each image is one task (:func:`segment_file`): read, segment, write its outputs
-(:mod:`steelseg_gui.core.segment.outputs`), and a record ``records/STEM.json`` (fractions or the error). A rerun skips images whose record says
-done. Tasks run in this process or, given a scheduler address, on a Dask distributed cluster.
-At the end ``phase_fractions.csv``, ``summary.json`` and ``errors.csv`` (failed images with the
-reason) are written from all records.
+(:mod:`steelseg_gui.core.segment.outputs`) and a record ``records/STEM.json`` (fractions or the
+error). A rerun skips images whose record says done. Tasks run in this process or, given a
+scheduler address, on a Dask distributed cluster. At the end ``phase_fractions.csv``,
+``summary.json`` and ``errors.csv`` (failed images with the reason) are written from all records.
 """
 
 from __future__ import annotations
@@ -74,19 +74,25 @@ def segment_file(model: str, path: str, out: str, options: BatchOptions) -> dict
         record.update(measure_field(result.labels, segmenter.classes, pixel_size))
     except SteelSegError as exc:
         record["error"] = str(exc)
-    except (OSError, ValueError, RuntimeError, MemoryError) as exc:   # one image's failure, not the batch's
+    except (OSError, ValueError, RuntimeError, MemoryError) as exc:  # one image's failure, not the batch's
         record["error"] = f"{Path(path).name}: {type(exc).__name__}: {exc}"
     atomic_write_json(Path(out) / RECORDS / f"{record['name']}.json", record)
     return record
 
 
-def segment_batch(model: str | Path, inputs: list[str | Path], out: str | Path, options: BatchOptions | None = None,
-                  scheduler: str | None = None) -> Job[BatchReport]:
+def segment_batch(
+    model: str | Path,
+    inputs: list[str | Path],
+    out: str | Path,
+    options: BatchOptions | None = None,
+    scheduler: str | None = None,
+) -> Job[BatchReport]:
     """Segment every input file into ``out`` (a job); images with a done record are skipped."""
     options = options or BatchOptions()
     from steelseg_gui.core.resources import resolve_model
+
     model, out = str(resolve_model(model)), Path(out)
-    classes = load_segmenter(model, options.device).classes   # checks the model before any image is read
+    classes = load_segmenter(model, options.device).classes  # checks the model before any image is read
     files = input_files(inputs)
     out.mkdir(parents=True, exist_ok=True)
     records, todo = {}, []
@@ -97,8 +103,11 @@ def segment_batch(model: str | Path, inputs: list[str | Path], out: str | Path, 
         else:
             records[path.stem] = {**previous, "skipped": True}
     yield Progress(len(records), len(files), f"{len(records)} images already done, {len(todo)} to segment")
-    tasks = _run_distributed(model, todo, out, options, scheduler) if scheduler else \
-        (segment_file(model, str(p), str(out), options) for p in todo)
+    tasks = (
+        _run_distributed(model, todo, out, options, scheduler)
+        if scheduler
+        else (segment_file(model, str(p), str(out), options) for p in todo)
+    )
     for record in tasks:
         records[record["name"]] = record
         yield Progress(len(records), len(files), f"{record['name']}: " + ("failed" if record.get("error") else "done"))
@@ -129,8 +138,14 @@ def _run_distributed(model: str, files: list[Path], out: Path, options: BatchOpt
     except (OSError, TimeoutError) as exc:
         raise SteelSegError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from exc
     try:
-        futures = client.map(segment_file, [model] * len(files), [str(p) for p in files], [str(out)] * len(files),
-                             [options] * len(files), pure=False)
+        futures = client.map(
+            segment_file,
+            [model] * len(files),
+            [str(p) for p in files],
+            [str(out)] * len(files),
+            [options] * len(files),
+            pure=False,
+        )
         for future in as_completed(futures):
             yield future.result()
     finally:
@@ -141,12 +156,26 @@ def write_tables(out: Path, report: BatchReport, classes: ClassTable) -> None:
     """``phase_fractions.csv`` (one row per image), ``summary.json`` and ``errors.csv``."""
     rows = io.StringIO()
     writer = csv.writer(rows, lineterminator="\n")
-    writer.writerow(["image", *[f"{n} fraction" for n in classes.names], "pixel size (um/px)",
-                     "ferrite-region intercept (mm)", "ASTM E112 G (lower bound)"])
+    writer.writerow(
+        [
+            "image",
+            *[f"{n} fraction" for n in classes.names],
+            "pixel size (um/px)",
+            "ferrite-region intercept (mm)",
+            "ASTM E112 G (lower bound)",
+        ]
+    )
     for r in report.records:
         if r.get("fractions"):
-            writer.writerow([r["name"], *[f"{r['fractions'][n]:.6f}" for n in classes.names], r.get("pixel_size_um") or "",
-                             r.get("ferrite_intercept_mm", ""), r.get("astm_grain_size_number", "")])
+            writer.writerow(
+                [
+                    r["name"],
+                    *[f"{r['fractions'][n]:.6f}" for n in classes.names],
+                    r.get("pixel_size_um") or "",
+                    r.get("ferrite_intercept_mm", ""),
+                    r.get("astm_grain_size_number", ""),
+                ]
+            )
     atomic_write_bytes(out / "phase_fractions.csv", rows.getvalue().encode())
     atomic_write_json(out / "summary.json", report.summary)
     errors = io.StringIO()

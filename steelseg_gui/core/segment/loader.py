@@ -86,8 +86,10 @@ def _stamp(path: Path) -> tuple[int, int, int]:
 def _load(folder: Path, device: str):
     if read_model_config(folder).get("kind") == FOREST_KIND:
         from steelseg_gui.core.forest.bundle import load_forest
+
         return ForestSegmenter(load_forest(folder))
     from steelseg_gui.core.nets.bundle import load_net
     from steelseg_gui.core.nets.device import choose_device
     from steelseg_gui.core.segment.sliding_window import NetSegmenter
+
     return NetSegmenter(load_net(folder, choose_device(device)))

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from steelseg_gui.core.atomic import atomic_write, atomic_write_bytes
-from steelseg_gui.core.imaging.micrograph import to_float01, write_label_image
+from steelseg_gui.core.atomic import atomic_write_bytes
+from steelseg_gui.core.imaging.labels import write_label_image, write_png
+from steelseg_gui.core.imaging.micrograph import to_float01
 from steelseg_gui.core.prediction import Prediction
 from steelseg_gui.core.project.classes import ClassTable
 
@@ -31,8 +32,14 @@ class OutputOptions:
     overlay: bool = False
 
 
-def write_outputs(out: Path, stem: str, raw: np.ndarray, prediction: Prediction, classes: ClassTable,
-                  options: OutputOptions = OutputOptions()) -> list[Path]:
+def write_outputs(
+    out: Path,
+    stem: str,
+    raw: np.ndarray,
+    prediction: Prediction,
+    classes: ClassTable,
+    options: OutputOptions = OutputOptions(),
+) -> list[Path]:
     """Write the outputs of one image into ``out``; ``raw`` is the micrograph as read. Returns the paths."""
     out = Path(out)
     written = [write_label_image(out / f"{stem}.png", prediction.labels)]
@@ -54,14 +61,9 @@ def overlay_image(raw: np.ndarray, labels: np.ndarray, classes: ClassTable, alph
     return np.round(rgb * 255).astype(np.uint8)
 
 
-def write_png(path: Path, pixels: np.ndarray) -> Path:
-    """Atomically write an 8-bit grey or RGB image as PNG."""
-    from PIL import Image
-    return atomic_write(path, lambda handle: Image.fromarray(pixels).save(handle, format="PNG"))
-
-
 def _write_tiff(path: Path, array: np.ndarray) -> Path:
     import tifffile
+
     buffer = io.BytesIO()
     tifffile.imwrite(buffer, np.ascontiguousarray(array, np.float32))
     return atomic_write_bytes(path, buffer.getvalue())

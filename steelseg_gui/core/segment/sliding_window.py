@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from steelseg_gui.core.nets.bundle import NetModel
-from steelseg_gui.core.nets.device import mixed_precision_dtype
 from steelseg_gui.core.imaging.micrograph import matching_channels
 from steelseg_gui.core.jobs import Job, Progress
-from steelseg_gui.core.prediction import Prediction
+from steelseg_gui.core.nets.bundle import NetModel
+from steelseg_gui.core.nets.device import mixed_precision_dtype
 from steelseg_gui.core.nets.tiles import grid_origins
+from steelseg_gui.core.prediction import Prediction
 
 OVERLAP = 0.25
 BATCH = 8
@@ -59,9 +59,12 @@ class NetSegmenter:
         image = matching_channels(image, self.model.channels, name)
         height, width = image.shape[:2]
         tile = self.model.tile
-        padded = np.pad(image, ((0, max(0, tile - height)), (0, max(0, tile - width)), (0, 0)),
-                        mode="reflect" if height > tile // 2 and width > tile // 2 else "edge")
-        origins = grid_origins(*padded.shape[:2], tile, overlap_px=int(round(self.overlap * tile)))
+        padded = np.pad(
+            image,
+            ((0, max(0, tile - height)), (0, max(0, tile - width)), (0, 0)),
+            mode="reflect" if height > tile // 2 and width > tile // 2 else "edge",
+        )
+        origins = grid_origins(*padded.shape[:2], tile, overlap_px=round(self.overlap * tile))
         rows = sorted({r for r, _ in origins})
         cols = sorted({c for _, c in origins})
         k = len(self.model.classes)
@@ -73,8 +76,8 @@ class NetSegmenter:
         for row in rows:
             stream.advance_to(row)
             for start in range(0, len(cols), self.batch_size):
-                chunk = cols[start:start + self.batch_size]
-                scores = self._probabilities(np.stack([padded[row:row + tile, c:c + tile] for c in chunk]))
+                chunk = cols[start : start + self.batch_size]
+                scores = self._probabilities(np.stack([padded[row : row + tile, c : c + tile] for c in chunk]))
                 for c, p in zip(chunk, scores):
                     stream.add(c, p, weights)
                 done += 1
@@ -119,8 +122,8 @@ class _RowStream:
 
     def add(self, col: int, probabilities: np.ndarray, weights: np.ndarray) -> None:
         t = self.tile
-        self.sums[:, col:col + t] += probabilities * weights[..., None]
-        self.weights[:, col:col + t] += weights
+        self.sums[:, col : col + t] += probabilities * weights[..., None]
+        self.weights[:, col : col + t] += weights
 
     def finish(self) -> None:
         self._write(self.tile)
@@ -130,4 +133,4 @@ class _RowStream:
         if stop <= self.top:
             return
         n = stop - self.top
-        self.out[self.top:stop] = self.sums[:n, :self.width] / self.weights[:n, :self.width, None]
+        self.out[self.top : stop] = self.sums[:n, : self.width] / self.weights[:n, : self.width, None]

@@ -15,19 +15,18 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from scipy import ndimage
 
-from steelseg_gui.core.synthetic.spec import SynthSpec
-from steelseg_gui.core.atomic import atomic_write, atomic_write_json
+from steelseg_gui.core.atomic import atomic_write_json
 from steelseg_gui.core.errors import SteelSegError
-from steelseg_gui.core.imaging.micrograph import write_label_image
-from steelseg_gui.core.quantify.metallurgy import astm_grain_size_number, mean_lineal_intercept_px
+from steelseg_gui.core.imaging.labels import write_label_image, write_png
 from steelseg_gui.core.jobs import Job, Progress
+from steelseg_gui.core.quantify.metallurgy import astm_grain_size_number, mean_lineal_intercept_px
+from steelseg_gui.core.synthetic.spec import SynthSpec
 
 FERRITE, PEARLITE = 1, 2
 LIGHT_RGB = np.array([0.96, 0.92, 0.93], np.float32)  # etched ferrite under white light
-DARK_RGB = np.array([0.20, 0.11, 0.17], np.float32)   # cementite-rich pearlite, purple-brown
+DARK_RGB = np.array([0.20, 0.11, 0.17], np.float32)  # cementite-rich pearlite, purple-brown
 
 
 @dataclass
@@ -51,9 +50,14 @@ class SynthMicrograph:
     def truth(self) -> dict:
         """The true values, for the JSON written beside the image."""
         intercept = self.mean_intercept_um
-        return {"pearlite_fraction": self.pearlite_fraction, "ferrite_fraction": 1 - self.pearlite_fraction,
-                "mean_grain_size_um": self.spec.grain_size_um, "mean_ferrite_intercept_um": intercept,
-                "astm_grain_size_number": astm_grain_size_number(intercept / 1000), "spec": asdict(self.spec)}
+        return {
+            "pearlite_fraction": self.pearlite_fraction,
+            "ferrite_fraction": 1 - self.pearlite_fraction,
+            "mean_grain_size_um": self.spec.grain_size_um,
+            "mean_ferrite_intercept_um": intercept,
+            "astm_grain_size_number": astm_grain_size_number(intercept / 1000),
+            "spec": asdict(self.spec),
+        }
 
 
 def generate(spec: SynthSpec) -> SynthMicrograph:
@@ -79,8 +83,9 @@ def smooth_noise(rng: np.random.Generator, shape: tuple[int, int], feature_px: f
     """Zero-mean, unit-ish amplitude float32 noise varying over about ``feature_px`` pixels."""
     cells = (max(2, round(shape[0] / feature_px)), max(2, round(shape[1] / feature_px)))
     small = rng.standard_normal(cells).astype(np.float32)
-    return ndimage.zoom(small, (shape[0] / cells[0], shape[1] / cells[1]), order=3, grid_mode=True,
-                        mode="grid-mirror")[: shape[0], : shape[1]]
+    return ndimage.zoom(small, (shape[0] / cells[0], shape[1] / cells[1]), order=3, grid_mode=True, mode="grid-mirror")[
+        : shape[0], : shape[1]
+    ]
 
 
 def _check(spec: SynthSpec) -> None:
@@ -94,7 +99,7 @@ def _check(spec: SynthSpec) -> None:
 
 def _tessellate(rng, shape, cell_px: float, warp, amplitude: float) -> np.ndarray:
     """Voronoi cells of mean equivalent-circle diameter ``cell_px``, boundaries bent by ``warp``."""
-    count = max(2, round(shape[0] * shape[1] / (np.pi / 4 * cell_px ** 2)))
+    count = max(2, round(shape[0] * shape[1] / (np.pi / 4 * cell_px**2)))
     seeds = np.zeros(shape, np.int32)
     rows, cols = rng.integers(0, shape[0], count), rng.integers(0, shape[1], count)
     seeds[rows, cols] = np.arange(1, count + 1)
@@ -168,7 +173,7 @@ def _optics(rng, intensity: np.ndarray, grain_px: float) -> np.ndarray:
     intensity = intensity * (1 + 0.05 * smooth_noise(rng, intensity.shape, 4 * grain_px))
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     cy, cx = rng.uniform(0.3, 0.7) * height, rng.uniform(0.3, 0.7) * width
-    r2 = ((y - cy) ** 2 + (x - cx) ** 2) / (height ** 2 + width ** 2)
+    r2 = ((y - cy) ** 2 + (x - cx) ** 2) / (height**2 + width**2)
     slope = rng.uniform(-0.06, 0.06, 2)
     intensity *= (1 - 0.35 * r2) * (1 + slope[0] * (y / height - 0.5) + slope[1] * (x / width - 0.5))
     intensity = _scratches(rng, intensity)
@@ -201,8 +206,9 @@ def _dust(rng, intensity: np.ndarray) -> np.ndarray:
         r0, r1 = max(0, int(row - 3 * radius)), min(height, int(row + 3 * radius) + 1)
         c0, c1 = max(0, int(col - 3 * radius)), min(width, int(col + 3 * radius) + 1)
         yy, xx = np.ogrid[r0:r1, c0:c1]
-        spots[r0:r1, c0:c1] = np.maximum(spots[r0:r1, c0:c1],
-                                         np.exp(-((yy - row) ** 2 + (xx - col) ** 2) / (2 * radius ** 2)))
+        spots[r0:r1, c0:c1] = np.maximum(
+            spots[r0:r1, c0:c1], np.exp(-((yy - row) ** 2 + (xx - col) ** 2) / (2 * radius**2))
+        )
     return intensity * (1 - 0.45 * spots)
 
 
@@ -228,8 +234,7 @@ def write_synthetic_set(out: str | Path, count: int, spec: SynthSpec) -> Job[dic
         yield Progress(index, count, f"generating image {index + 1} of {count}")
         micrograph = generate(replace(spec, seed=spec.seed + index))
         name = f"synth_{index:04d}"
-        atomic_write(out / "images" / f"{name}.png",
-                     lambda handle: Image.fromarray(micrograph.image).save(handle, format="PNG", compress_level=3))
+        write_png(out / "images" / f"{name}.png", micrograph.image)
         write_label_image(out / "masks" / f"{name}.png", micrograph.mask)
         truth["images"][name] = micrograph.truth()
     atomic_write_json(out / "truth.json", truth)

@@ -43,10 +43,12 @@ def _class_strokes(region: np.ndarray, budget: float, rng: np.random.Generator) 
     on_axis = np.zeros(region.shape, bool)
     on_axis[axis_rows, axis_cols] = True
     for start in range(0, order.size, batch):
-        for index in order[start:start + batch]:
+        for index in order[start : start + batch]:
             r, c = axis_rows[index], axis_cols[index]
-            window = (slice(max(0, r - STROKE_HALF_LENGTH_PX), r + STROKE_HALF_LENGTH_PX + 1),
-                      slice(max(0, c - STROKE_HALF_LENGTH_PX), c + STROKE_HALF_LENGTH_PX + 1))
+            window = (
+                slice(max(0, r - STROKE_HALF_LENGTH_PX), r + STROKE_HALF_LENGTH_PX + 1),
+                slice(max(0, c - STROKE_HALF_LENGTH_PX), c + STROKE_HALF_LENGTH_PX + 1),
+            )
             centres[window] |= on_axis[window]
         strokes = ndimage.binary_dilation(centres, disk(BRUSH_RADIUS_PX)) & region
         if strokes.sum() >= budget:

@@ -9,16 +9,15 @@ import pytest
 import skops.io as skops_io
 
 from steelseg_gui.core.atomic import atomic_folder
-from steelseg_gui.core.project.classes import ClassTable
-from steelseg_gui.core.errors import ModelError
-from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
-from steelseg_gui.core.forest.bundle import FOREST_FILE, LEGACY_FOREST_FILE, load_forest, save_forest
-from steelseg_gui.core.forest.tree_eval import LEAF
 from steelseg_gui.core.bundle import CONFIG_FILE
+from steelseg_gui.core.errors import ModelError
+from steelseg_gui.core.forest.bundle import FOREST_FILE, LEGACY_FOREST_FILE, load_forest, save_forest
+from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
+from steelseg_gui.core.forest.tree_eval import LEAF
 from steelseg_gui.core.imaging.micrograph import to_float01
 from steelseg_gui.core.jobs import run_job
+from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
-
 from tests.conftest import small_synthetic
 
 
@@ -46,8 +45,9 @@ def saved(tmp_path, image_and_forest):
 def test_round_trip_gives_identical_predictions(saved, image_and_forest):
     image, forest = image_and_forest
     loaded = load_forest(saved)
-    np.testing.assert_array_equal(run_job(loaded.predict(image)).probabilities,
-                                  run_job(forest.predict(image)).probabilities)
+    np.testing.assert_array_equal(
+        run_job(loaded.predict(image)).probabilities, run_job(forest.predict(image)).probabilities
+    )
     assert loaded.spec == forest.spec and loaded.classes.names == ["ferrite", "pearlite"]
     config = json.loads((saved / CONFIG_FILE).read_text())
     assert config["kind"] == "random-forest" and config["input_channels"] == 3
@@ -76,6 +76,7 @@ def test_new_bundles_hold_only_json_and_safetensors(saved):
 def test_node_links_out_of_range_are_refused(saved):
     """A forged forest whose links point outside its arrays (or backwards, which could loop) is refused."""
     from safetensors.numpy import load_file, save_file
+
     arrays = load_file(str(saved / FOREST_FILE))
     internal = np.flatnonzero(arrays["feature"] != LEAF)
     arrays["right"][internal[0]] = internal[0]
@@ -95,7 +96,8 @@ def test_truncated_forest_file_is_refused(saved):
 def legacy(tmp_path, image_and_forest):
     """A SteelSeg 0.1 model folder: config.json beside forest.skops."""
     from sklearn.ensemble import RandomForestClassifier
-    image, forest = image_and_forest
+
+    forest = image_and_forest[1]
     folder = save_forest(forest, tmp_path / "legacy")
     (folder / FOREST_FILE).unlink()
     rng = np.random.default_rng(0)

@@ -21,15 +21,19 @@ def test_spec_round_trips_through_json():
     assert FeatureSpec.from_json(json.loads(json.dumps(spec.to_json()))) == spec
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"families": ("intensity", "wavelets")}, "unknown feature families ['wavelets']"),
-    ({"families": ()}, "chooses no feature family"),
-    ({"sigmas": (4, 2)}, "increasing"),
-    ({"sigmas": (0,)}, "within (0, 64]"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"families": ("intensity", "wavelets")}, "unknown feature families ['wavelets']"),
+        ({"families": ()}, "chooses no feature family"),
+        ({"sigmas": (4, 2)}, "increasing"),
+        ({"sigmas": (0,)}, "within (0, 64]"),
+    ],
+)
 def test_bad_specs_are_rejected(kwargs, words):
-    with pytest.raises(FeatureSpecError, match=words.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")
-                       .replace("]", r"\]")):
+    with pytest.raises(
+        FeatureSpecError, match=words.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[").replace("]", r"\]")
+    ):
         FeatureSpec(**kwargs)
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import LabelImageError, MicrographError
 from steelseg_gui.core.forest.features import FeatureSpec
 from steelseg_gui.core.forest.pixel_forest import ScribbledImage, ScribbleError, train_forest
-from steelseg_gui.core.imaging.micrograph import to_float01
 from steelseg_gui.core.forest.tree_eval import LEAF
+from steelseg_gui.core.imaging.micrograph import to_float01
 from steelseg_gui.core.jobs import Progress, run_job
+from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
 from tests.conftest import small_synthetic
 
@@ -42,7 +42,7 @@ def test_forest_propagates_scribbles_to_the_whole_image(synthetic, forest):
     assert set(np.unique(result.labels)) <= {1, 2}
     assert np.mean(result.labels == mask) > 0.9
     np.testing.assert_allclose(result.probabilities.sum(axis=2), 1.0, atol=1e-5)
-    assert 0.0 <= result.uncertainty.min() and result.uncertainty.max() <= 0.5
+    assert result.uncertainty.min() >= 0.0 and result.uncertainty.max() <= 0.5
 
 
 def test_forest_generalises_to_another_image(synthetic, forest):
@@ -67,8 +67,9 @@ def test_training_is_seeded_and_reports_progress(synthetic):
     first = run_job(train_forest([item], ClassTable.default(), trees=TREES, seed=7), reports.append)
     second = run_job(train_forest([item], ClassTable.default(), trees=TREES, seed=7))
     assert all(isinstance(r, Progress) for r in reports) and reports[-1].fraction == 1.0
-    np.testing.assert_array_equal(run_job(first.predict(image)).probabilities,
-                                  run_job(second.predict(image)).probabilities)
+    np.testing.assert_array_equal(
+        run_job(first.predict(image)).probabilities, run_job(second.predict(image)).probabilities
+    )
     assert first.summary["trees"] == TREES and first.summary["seed"] == 7
     assert first.summary["data_fingerprint"] == second.summary["data_fingerprint"]
 

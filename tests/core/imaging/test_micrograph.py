@@ -11,8 +11,8 @@ import tifffile
 from PIL import Image
 
 from steelseg_gui.core.errors import LabelImageError, MicrographError
-from steelseg_gui.core.imaging.micrograph import (MicrographWarning, read_label_image, read_micrograph, to_float01,
-                                  write_label_image)
+from steelseg_gui.core.imaging.labels import read_label_image, write_label_image
+from steelseg_gui.core.imaging.micrograph import MicrographWarning, read_micrograph, to_float01
 from tests.conftest import write_png
 
 
@@ -67,34 +67,46 @@ def test_multipage_tiff_takes_first_page_with_warning(tmp_path):
 
 
 def test_pixel_size_from_imagej_metadata(tmp_path):
-    tifffile.imwrite(tmp_path / "ij.tif", np.zeros((20, 20), np.uint8), imagej=True,
-                     resolution=(1 / 0.25, 1 / 0.25), metadata={"unit": "micron"})
+    tifffile.imwrite(
+        tmp_path / "ij.tif",
+        np.zeros((20, 20), np.uint8),
+        imagej=True,
+        resolution=(1 / 0.25, 1 / 0.25),
+        metadata={"unit": "micron"},
+    )
     assert read_micrograph(tmp_path / "ij.tif").pixel_size_um == pytest.approx(0.25)
 
 
 def test_pixel_size_from_ome_metadata(tmp_path):
-    tifffile.imwrite(tmp_path / "ome.ome.tif", np.zeros((20, 20), np.uint8), ome=True,
-                     metadata={"PhysicalSizeX": 0.5, "PhysicalSizeXUnit": "µm"})
+    tifffile.imwrite(
+        tmp_path / "ome.ome.tif",
+        np.zeros((20, 20), np.uint8),
+        ome=True,
+        metadata={"PhysicalSizeX": 0.5, "PhysicalSizeXUnit": "µm"},
+    )
     assert read_micrograph(tmp_path / "ome.ome.tif").pixel_size_um == pytest.approx(0.5)
 
 
 def test_pixel_size_from_centimetre_resolution_tags(tmp_path):
-    tifffile.imwrite(tmp_path / "cm.tif", np.zeros((20, 20), np.uint8), resolution=(20000, 20000),
-                     resolutionunit="CENTIMETER")
+    tifffile.imwrite(
+        tmp_path / "cm.tif", np.zeros((20, 20), np.uint8), resolution=(20000, 20000), resolutionunit="CENTIMETER"
+    )
     assert read_micrograph(tmp_path / "cm.tif").pixel_size_um == pytest.approx(0.5)
 
 
 def test_screen_dpi_is_not_taken_for_a_calibration(tmp_path):
-    tifffile.imwrite(tmp_path / "dpi.tif", np.zeros((20, 20), np.uint8), resolution=(72, 72),
-                     resolutionunit="INCH")
+    tifffile.imwrite(tmp_path / "dpi.tif", np.zeros((20, 20), np.uint8), resolution=(72, 72), resolutionunit="INCH")
     assert read_micrograph(tmp_path / "dpi.tif").pixel_size_um is None
 
 
-@pytest.mark.parametrize("case, content, message", [
-    ("truncated.png", "truncated", "damaged or truncated"),
-    ("text.tif", b"this is not an image\n", "not a readable TIFF"),
-    ("empty.png", b"", "empty"),
-])
+@pytest.mark.parametrize(
+    "case, content, message",
+    [
+        ("truncated.png", "truncated", "damaged or truncated"),
+        ("text.tif", b"this is not an image\n", "not a readable TIFF"),
+        ("empty.png", b"", "empty"),
+    ],
+)
 def test_bad_files_raise_clear_errors(tmp_path, case, content, message):
     path = tmp_path / case
     if content == "truncated":
@@ -124,11 +136,13 @@ def test_huge_image_read_with_few_copies(tmp_path):
     """A 12000×12000 image is accepted and reading it holds at most a few copies in memory."""
     path = tmp_path / "huge.png"
     Image.fromarray(np.zeros((12000, 12000), np.uint8)).save(path, compress_level=1)
-    code = ("import resource, sys\nfrom steelseg_gui.core.imaging.micrograph import read_micrograph\n"
-            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-            f"m = read_micrograph({str(path)!r})\n"
-            "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-            "print(m.data.shape, (after - before) * 1024)\n")
+    code = (
+        "import resource, sys\nfrom steelseg_gui.core.imaging.micrograph import read_micrograph\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        f"m = read_micrograph({str(path)!r})\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(m.data.shape, (after - before) * 1024)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     shape, grown = out.rsplit(" ", 1)
     assert shape == "(12000, 12000)"

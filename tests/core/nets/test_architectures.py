@@ -6,10 +6,15 @@ from __future__ import annotations
 import pytest
 import torch
 
-from steelseg_gui.core.nets.architectures import (ArchitectureError, build_network, load_encoder_weights,
-                                                  parameter_count, read_state_dict)
-from steelseg_gui.core.nets.settings import architecture_names
 from steelseg_gui.core.errors import ModelError
+from steelseg_gui.core.nets.architectures import (
+    ArchitectureError,
+    build_network,
+    load_encoder_weights,
+    parameter_count,
+    read_state_dict,
+)
+from steelseg_gui.core.nets.settings import architecture_names
 
 
 def test_paper_unet_has_the_published_parameter_count():
@@ -49,6 +54,7 @@ def test_encoder_weights_from_a_local_file_fill_the_encoder(tmp_path, suffix):
         torch.save(state, path)
     else:
         from safetensors.torch import save_file
+
         save_file(state, str(path))
     torch.manual_seed(2)
     target = build_network("deeplabv3plus-resnet18", 3, 2)

@@ -8,20 +8,30 @@ import numpy as np
 import pytest
 import torch
 
-from steelseg_gui.core.nets.architectures import build_network
-from steelseg_gui.core.project.classes import ClassTable
-from steelseg_gui.core.errors import ModelError
 from steelseg_gui.core.bundle import CONFIG_FILE, describe_model
+from steelseg_gui.core.errors import ModelError
+from steelseg_gui.core.nets.architectures import build_network
 from steelseg_gui.core.nets.bundle import WEIGHTS_FILE, load_net, net_config, save_net
 from steelseg_gui.core.nets.onnx_export import export_onnx
+from steelseg_gui.core.project.classes import ClassTable
 
 
 @pytest.fixture
 def bundle(tmp_path):
     torch.manual_seed(0)
     network = build_network("deeplabv3plus-mobilenetv2", 1, 2).eval()
-    config = net_config("deeplabv3plus-mobilenetv2", ClassTable.default(), 1, [0.4], [0.2], 64,
-                        {"epochs": 1}, {"val_mean_iou": 0.5}, pixel_size_um=0.5, data_fingerprint="abc")
+    config = net_config(
+        "deeplabv3plus-mobilenetv2",
+        ClassTable.default(),
+        1,
+        [0.4],
+        [0.2],
+        64,
+        {"epochs": 1},
+        {"val_mean_iou": 0.5},
+        pixel_size_um=0.5,
+        data_fingerprint="abc",
+    )
     return save_net(network, config, tmp_path / "model"), network
 
 
@@ -63,7 +73,7 @@ def test_onnx_export_runs_with_the_same_scores(bundle, tmp_path):
     onnxruntime = pytest.importorskip("onnxruntime")
     model = load_net(bundle[0])
     path = export_onnx(model, tmp_path / "model.onnx")
-    x = np.random.default_rng(0).random((1, 1, 96, 128), dtype=np.float32)   # another size than the tile
+    x = np.random.default_rng(0).random((1, 1, 96, 128), dtype=np.float32)  # another size than the tile
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (scores,) = session.run(None, {"image": x})
     with torch.inference_mode():

@@ -29,12 +29,15 @@ def test_create_makes_layout_and_default_classes(project):
 
 
 def test_add_reference_and_copy_paths(project, grey_png, tmp_path):
-    referenced, = project.add_images([grey_png])
-    copied, = project.add_images([grey_png], copy=True)
+    (referenced,) = project.add_images([grey_png])
+    (copied,) = project.add_images([grey_png], copy=True)
     assert referenced.path == str(grey_png.resolve())
     assert copied.id == "grey-2" and copied.path == "images/grey-2.png"
     reopened = Project.open(project.folder)
-    assert [(e.id, e.shape, e.status) for e in reopened.images] == [("grey", (48, 64), "new"), ("grey-2", (48, 64), "new")]
+    assert [(e.id, e.shape, e.status) for e in reopened.images] == [
+        ("grey", (48, 64), "new"),
+        ("grey-2", (48, 64), "new"),
+    ]
     moved = tmp_path / "moved"
     shutil.move(project.folder, moved)
     assert Project.open(moved).image_path(Project.open(moved).images[1]).exists()
@@ -50,7 +53,7 @@ def test_bad_image_leaves_project_intact(project, grey_png, tmp_path):
 
 
 def test_scribbles_round_trip_and_status(project, grey_png):
-    entry, = project.add_images([grey_png])
+    (entry,) = project.add_images([grey_png])
     scribbles = np.zeros((48, 64), np.uint8)
     scribbles[5:8, 5:8] = 2
     project.save_scribbles(entry.id, scribbles)
@@ -60,7 +63,7 @@ def test_scribbles_round_trip_and_status(project, grey_png):
 
 
 def test_labels_of_wrong_shape_or_unknown_class_rejected(project, grey_png):
-    entry, = project.add_images([grey_png])
+    (entry,) = project.add_images([grey_png])
     with pytest.raises(LabelImageError, match="shape"):
         project.save_scribbles(entry.id, np.zeros((10, 10), np.uint8))
     with pytest.raises(LabelImageError, match=r"\[7\]"):
@@ -69,7 +72,7 @@ def test_labels_of_wrong_shape_or_unknown_class_rejected(project, grey_png):
 
 
 def test_class_table_edits_and_removal_guard(project, grey_png):
-    entry, = project.add_images([grey_png])
+    (entry,) = project.add_images([grey_png])
     bainite = project.classes.add("bainite")
     project.classes.rename(1, "polygonal ferrite")
     project.classes.recolour(2, "#112233")
@@ -82,8 +85,10 @@ def test_class_table_edits_and_removal_guard(project, grey_png):
     project.save_scribbles(entry.id, np.zeros((48, 64), np.uint8))
     project.remove_class(bainite.value)
     reopened = Project.open(project.folder)
-    assert [(p.value, p.name, p.color) for p in reopened.classes] == [(1, "polygonal ferrite", "#56B4E9"),
-                                                                       (2, "pearlite", "#112233")]
+    assert [(p.value, p.name, p.color) for p in reopened.classes] == [
+        (1, "polygonal ferrite", "#56B4E9"),
+        (2, "pearlite", "#112233"),
+    ]
     with pytest.raises(ProjectError, match="already exists"):
         reopened.classes.add("pearlite")
     with pytest.raises(ProjectError, match="#RRGGBB"):
@@ -100,11 +105,14 @@ def test_missing_image_files_are_reported_and_rest_open(project, grey_png, tmp_p
     assert len(reopened.images) == 2 and reopened.image_path(reopened.images[0]).exists()
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{ not json", "not valid JSON"),
-    (json.dumps({"schema_version": 99, "name": "x", "classes": [], "images": []}), "newer SteelSeg"),
-    (json.dumps({"schema_version": 1, "name": "x"}), "malformed"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{ not json", "not valid JSON"),
+        (json.dumps({"schema_version": 99, "name": "x", "classes": [], "images": []}), "newer SteelSeg"),
+        (json.dumps({"schema_version": 1, "name": "x"}), "malformed"),
+    ],
+)
 def test_unreadable_project_file_is_left_untouched(project, content, message):
     path = project.folder / PROJECT_FILE
     path.write_text(content)

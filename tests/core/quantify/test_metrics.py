@@ -61,8 +61,13 @@ def test_all_correct_and_all_wrong():
     truth = np.ones((20, 20), np.uint8)
     truth[:, 10:] = 2
     perfect = evaluate(truth, truth)
-    for value in (perfect.global_accuracy, perfect.mean_accuracy, perfect.mean_iou,
-                  perfect.weighted_iou, perfect.mean_bf_score):
+    for value in (
+        perfect.global_accuracy,
+        perfect.mean_accuracy,
+        perfect.mean_iou,
+        perfect.weighted_iou,
+        perfect.mean_bf_score,
+    ):
         assert value == 1.0
     wrong = evaluate(3 - truth, truth)
     assert wrong.global_accuracy == 0.0 and wrong.mean_iou == 0.0 and wrong.mean_bf_score == 0.0
@@ -84,7 +89,7 @@ def test_bf_score_with_boundary_shift_below_and_above_theta(shift, expected):
     truth = np.ones((300, 400), np.uint8)
     truth[:, 200:] = 2
     pred = np.ones((300, 400), np.uint8)
-    pred[:, 200 + shift:] = 2
+    pred[:, 200 + shift :] = 2
     assert bf_scores(pred, truth, [1, 2]) == {1: expected, 2: expected}
 
 
@@ -131,7 +136,15 @@ def test_values_above_class_count_and_shape_mismatch_rejected():
 
 def test_json_has_the_documented_keys():
     document = evaluate([[1, 2]], [[1, 2]]).to_json()
-    for key in ("global_accuracy", "mean_accuracy", "mean_iou", "weighted_iou", "mean_bf_score",
-                "per_class", "confusion", "per_image"):
+    for key in (
+        "global_accuracy",
+        "mean_accuracy",
+        "mean_iou",
+        "weighted_iou",
+        "mean_bf_score",
+        "per_class",
+        "confusion",
+        "per_image",
+    ):
         assert key in document
     assert set(document["per_class"][0]) >= {"name", "accuracy", "iou", "bf_score"}

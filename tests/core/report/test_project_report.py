@@ -8,14 +8,15 @@ import numpy as np
 import pytest
 
 from steelseg_gui.cli import main
-from steelseg_gui.core.project.classes import ClassTable
-from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
 from steelseg_gui.core.forest.bundle import save_forest
-from steelseg_gui.core.imaging.micrograph import to_float01, write_label_image
+from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
+from steelseg_gui.core.imaging.labels import write_label_image, write_png
+from steelseg_gui.core.imaging.micrograph import to_float01
 from steelseg_gui.core.jobs import run_job
+from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.project.folder import Project
 from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
-from tests.conftest import small_synthetic, write_png
+from tests.conftest import small_synthetic
 
 
 class Collector(HTMLParser):
@@ -53,8 +54,13 @@ def project_with_model(tmp_path):
     for entry in project.images:
         project.save_mask(entry.id, masks[entry.id].mask, "reviewed")
     synth = masks["m1"]
-    forest = run_job(train_forest([ScribbledImage("m1", to_float01(synth.image), simulate_scribbles(synth.mask, 0.02))],
-                                  ClassTable.default(), trees=10))
+    forest = run_job(
+        train_forest(
+            [ScribbledImage("m1", to_float01(synth.image), simulate_scribbles(synth.mask, 0.02))],
+            ClassTable.default(),
+            trees=10,
+        )
+    )
     save_forest(forest, project.folder / "models" / "forest")
     return project, masks
 
@@ -81,8 +87,8 @@ def test_folder_report_scores_predictions_against_truth(tmp_path):
     out = tmp_path / "r.html"
     assert main(["report", "--pred", str(pred), "--truth", str(truth), "--out", str(out)]) == 0
     page = parse(out)
-    assert page.tables == ["fractions", "metrics"] and len(page.images) == 1   # the confusion matrix
-    assert f"{np.mean(mask == 1):.4f}" in page.cells    # global accuracy of an all-ferrite prediction
+    assert page.tables == ["fractions", "metrics"] and len(page.images) == 1  # the confusion matrix
+    assert f"{np.mean(mask == 1):.4f}" in page.cells  # global accuracy of an all-ferrite prediction
 
 
 def test_report_without_project_or_pred_is_a_clear_error(tmp_path, capsys):

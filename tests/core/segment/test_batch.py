@@ -11,21 +11,27 @@ import pytest
 import tifffile
 
 from steelseg_gui.cli import main
-from steelseg_gui.core.project.classes import ClassTable
-from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
 from steelseg_gui.core.forest.bundle import save_forest
-from steelseg_gui.core.imaging.micrograph import read_label_image, to_float01
+from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
+from steelseg_gui.core.imaging.labels import read_label_image, write_png
+from steelseg_gui.core.imaging.micrograph import to_float01
 from steelseg_gui.core.jobs import run_job
+from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
-from tests.conftest import small_synthetic, write_png
+from tests.conftest import small_synthetic
 
 
 @pytest.fixture(scope="module")
 def model_and_images(tmp_path_factory):
     root = tmp_path_factory.mktemp("segment")
     synth = small_synthetic(7)
-    forest = run_job(train_forest([ScribbledImage("s", to_float01(synth.image), simulate_scribbles(synth.mask, 0.02))],
-                                  ClassTable.default(), trees=20))
+    forest = run_job(
+        train_forest(
+            [ScribbledImage("s", to_float01(synth.image), simulate_scribbles(synth.mask, 0.02))],
+            ClassTable.default(),
+            trees=20,
+        )
+    )
     save_forest(forest, root / "forest")
     images = root / "images"
     images.mkdir()
@@ -43,8 +49,9 @@ def with_bad_files(images, folder):
         (folder / path.name).write_bytes(path.read_bytes())
     (folder / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(200)))
     (folder / "empty.tif").write_bytes(b"")
-    tifffile.imwrite(folder / "five_channels.tif", np.zeros((5, 40, 40), np.uint8), photometric="minisblack",
-                     planarconfig="separate")
+    tifffile.imwrite(
+        folder / "five_channels.tif", np.zeros((5, 40, 40), np.uint8), photometric="minisblack", planarconfig="separate"
+    )
     return folder
 
 
@@ -101,8 +108,23 @@ def test_dask_cluster_gives_the_same_outputs_as_in_process(model_and_images, tmp
     model, images, _ = model_and_images
     assert main(["segment", "--model", str(model), "--out", str(tmp_path / "local"), str(images)]) == 0
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        assert main(["segment", "--model", str(model), "--out", str(tmp_path / "dask"), "--scheduler",
-                     cluster.scheduler_address, str(images)]) == 0
+        assert (
+            main(
+                [
+                    "segment",
+                    "--model",
+                    str(model),
+                    "--out",
+                    str(tmp_path / "dask"),
+                    "--scheduler",
+                    cluster.scheduler_address,
+                    str(images),
+                ]
+            )
+            == 0
+        )
     for path in sorted((tmp_path / "local").glob("*.png")):
         np.testing.assert_array_equal(read_label_image(path), read_label_image(tmp_path / "dask" / path.name))
-    assert (tmp_path / "local" / "phase_fractions.csv").read_text() == (tmp_path / "dask" / "phase_fractions.csv").read_text()
+    assert (tmp_path / "local" / "phase_fractions.csv").read_text() == (
+        tmp_path / "dask" / "phase_fractions.csv"
+    ).read_text()

@@ -7,13 +7,13 @@ import pytest
 import torch
 from torch import nn
 
-from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.errors import MicrographError
 from steelseg_gui.core.imaging.micrograph import matching_channels
+from steelseg_gui.core.jobs import run_job
+from steelseg_gui.core.nets.bundle import NetModel
+from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.segment.loader import load_segmenter
 from steelseg_gui.core.segment.sliding_window import NetSegmenter
-from steelseg_gui.core.nets.bundle import NetModel
-from steelseg_gui.core.jobs import run_job
 
 
 def local_model(channels: int = 1, tile: int = 64) -> NetModel:
@@ -58,15 +58,17 @@ def test_channels_are_matched_or_refused():
 
 
 def test_a_saved_forest_segments_through_the_same_entry(tmp_path):
-    from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
     from steelseg_gui.core.forest.bundle import save_forest
+    from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
     from steelseg_gui.core.imaging.micrograph import to_float01
     from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
     from tests.conftest import small_synthetic
+
     synth = small_synthetic(4)
     image = to_float01(synth.image)
-    forest = run_job(train_forest([ScribbledImage("s", image, simulate_scribbles(synth.mask, 0.02))],
-                                  ClassTable.default(), trees=10))
+    forest = run_job(
+        train_forest([ScribbledImage("s", image, simulate_scribbles(synth.mask, 0.02))], ClassTable.default(), trees=10)
+    )
     save_forest(forest, tmp_path / "forest")
     result = run_job(load_segmenter(tmp_path / "forest").segment(image))
     assert result.labels.shape == synth.mask.shape

@@ -9,10 +9,11 @@ import pytest
 
 from steelseg_gui.cli import main
 from steelseg_gui.core.errors import SteelSegError
-from steelseg_gui.core.imaging.micrograph import read_label_image, read_micrograph
+from steelseg_gui.core.imaging.labels import read_label_image
+from steelseg_gui.core.imaging.micrograph import read_micrograph
 from steelseg_gui.core.quantify.metallurgy import astm_grain_size_number, mean_lineal_intercept_px
-from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
 from steelseg_gui.core.synthetic.micrographs import generate
+from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
 from steelseg_gui.core.synthetic.spec import SynthSpec
 
 SMALL = dict(width=640, height=480, grain_size_um=12.0, pixel_size_um=0.5)
@@ -54,8 +55,28 @@ def test_intercept_and_astm_number_by_hand():
 
 
 def test_synth_command_writes_pairs_and_truth(tmp_path, capsys):
-    assert main(["synth", "--out", str(tmp_path), "--count", "2", "--size", "320x240",
-                 "--pearlite", "0.3", "--grain-size-um", "10", "--pixel-size-um", "0.5", "--seed", "4"]) == 0
+    assert (
+        main(
+            [
+                "synth",
+                "--out",
+                str(tmp_path),
+                "--count",
+                "2",
+                "--size",
+                "320x240",
+                "--pearlite",
+                "0.3",
+                "--grain-size-um",
+                "10",
+                "--pixel-size-um",
+                "0.5",
+                "--seed",
+                "4",
+            ]
+        )
+        == 0
+    )
     truth = json.loads((tmp_path / "truth.json").read_text())
     for name in ("synth_0000", "synth_0001"):
         image = read_micrograph(tmp_path / "images" / f"{name}.png")
@@ -65,9 +86,14 @@ def test_synth_command_writes_pairs_and_truth(tmp_path, capsys):
         assert truth["images"][name]["spec"]["seed"] == 4 + int(name[-1])
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--pearlite", "1.5"], "outside 0..1"), (["--size", "big"], "WIDTHxHEIGHT"), (["--count", "0"], "at least 1"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--pearlite", "1.5"], "outside 0..1"),
+        (["--size", "big"], "WIDTHxHEIGHT"),
+        (["--count", "0"], "at least 1"),
+    ],
+)
 def test_synth_bad_arguments(tmp_path, capsys, argv, message):
     assert main(["synth", "--out", str(tmp_path), *argv]) == 2
     assert message in capsys.readouterr().err
@@ -95,4 +121,10 @@ def test_scribbles_stay_away_from_class_edges():
 
 def test_synth_spec_rejects_grains_below_four_pixels():
     with pytest.raises(SteelSegError, match="under 4 pixels"):
-        generate(SynthSpec(grain_size_um=1.0, pixel_size_um=0.5, **{k: v for k, v in SMALL.items() if k not in ("grain_size_um", "pixel_size_um")}))
+        generate(
+            SynthSpec(
+                grain_size_um=1.0,
+                pixel_size_um=0.5,
+                **{k: v for k, v in SMALL.items() if k not in ("grain_size_um", "pixel_size_um")},
+            )
+        )
