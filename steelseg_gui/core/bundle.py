@@ -120,7 +120,8 @@ def describe_model(folder: str | Path) -> list[str]:
     lines = [
         f"model:         {Path(folder)}",
         f"kind:          {config.get('kind')}",
-        f"architecture:  {config.get('architecture')}",
+        f"architecture:  {config.get('architecture')}"
+        + (f" ({parameters:,} parameters)" if (parameters := (config.get("training") or {}).get("parameters")) else ""),
         f"classes:       {classes}",
         f"input:         {config.get('input_channels')} channel(s)"
         + (f", tiles of {config['tile_size']} px" if config.get("tile_size") else ""),

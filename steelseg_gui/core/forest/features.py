@@ -218,18 +218,6 @@ def _strip_at(image: np.ndarray, spec: FeatureSpec, start: int) -> StripFeatures
     return _strip_features(image, spec, start, stop, max(0, start - spec.halo_px), min(height, stop + spec.halo_px))
 
 
-def dense_features(image: np.ndarray, spec: FeatureSpec) -> np.ndarray:
-    """All features ``(H, W, F)`` of a (small) image; the same values as :func:`feature_strips`."""
-    height, width = image.shape[:2]
-    out = np.empty((height, width, spec.count(image.shape[2])), np.float32)
-    for strip in feature_strips(image, spec):
-        rows, cols = np.mgrid[strip.start : strip.stop, 0:width]
-        out[strip.start : strip.stop] = strip.sample(rows.ravel(), cols.ravel()).reshape(
-            strip.stop - strip.start, width, -1
-        )
-    return out
-
-
 def _strip_features(
     image: np.ndarray, spec: FeatureSpec, start: int, stop: int, origin: int, end: int
 ) -> StripFeatures:

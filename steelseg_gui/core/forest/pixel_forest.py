@@ -58,10 +58,6 @@ class PixelForest:
     def trees(self) -> int:
         return int(self.flat.roots.size)
 
-    @property
-    def feature_count(self) -> int:
-        return self.spec.count(self.channels)
-
     def check_channels(self, channels: int, name: str) -> None:
         """Raise :class:`MicrographError` when an image has another channel count than the training images."""
         if channels != self.channels:

@@ -24,7 +24,12 @@ from torch import nn
 from steelseg_gui.core.bundle import check_writable_bundle_path, data_fingerprint
 from steelseg_gui.core.errors import ModelError, SteelSegError
 from steelseg_gui.core.jobs import Job, Progress
-from steelseg_gui.core.nets.architectures import build_network, check_architecture, load_encoder_weights
+from steelseg_gui.core.nets.architectures import (
+    build_network,
+    check_architecture,
+    load_encoder_weights,
+    parameter_count,
+)
 from steelseg_gui.core.nets.bundle import net_config, save_net
 from steelseg_gui.core.nets.checkpoint import Checkpoint, read_checkpoint, write_checkpoint
 from steelseg_gui.core.nets.device import choose_device, mixed_precision_dtype
@@ -139,6 +144,7 @@ class _Run:
     def config(self, metrics: dict, stopped: str) -> dict:
         training = {
             **asdict(self.settings),
+            "parameters": parameter_count(self.network),
             "epochs_run": self.epoch,
             "best_epoch": self.best_epoch,
             "stopped": stopped,

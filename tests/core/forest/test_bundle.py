@@ -51,7 +51,7 @@ def test_round_trip_gives_identical_predictions(saved, image_and_forest):
     assert loaded.spec == forest.spec and loaded.classes.names == ["ferrite", "pearlite"]
     config = json.loads((saved / CONFIG_FILE).read_text())
     assert config["kind"] == "random-forest" and config["input_channels"] == 3
-    assert config["pixel_size_um"] == 0.5 and len(config["feature_names"]) == forest.feature_count
+    assert config["pixel_size_um"] == 0.5 and len(config["feature_names"]) == forest.spec.count(forest.channels)
     assert len(config["data_fingerprint"]) == 64 and "scikit-learn" in config["versions"]
 
 
@@ -101,7 +101,7 @@ def legacy(tmp_path, image_and_forest):
     folder = save_forest(forest, tmp_path / "legacy")
     (folder / FOREST_FILE).unlink()
     rng = np.random.default_rng(0)
-    x = rng.random((200, forest.feature_count)).astype(np.float32)
+    x = rng.random((200, forest.spec.count(forest.channels))).astype(np.float32)
     y = np.where(x[:, 0] > 0.5, 1, 2)
     skops_io.dump(RandomForestClassifier(n_estimators=3, random_state=0).fit(x, y), folder / LEGACY_FOREST_FILE)
     return folder

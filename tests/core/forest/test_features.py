@@ -8,7 +8,19 @@ import numpy as np
 import pytest
 
 from steelseg_gui.core.forest import features as features_module
-from steelseg_gui.core.forest.features import FeatureSpec, FeatureSpecError, dense_features, features_at
+from steelseg_gui.core.forest.features import FeatureSpec, FeatureSpecError, feature_strips, features_at
+
+
+def dense_features(image: np.ndarray, spec: FeatureSpec) -> np.ndarray:
+    """All features ``(H, W, F)`` of a (small) image; the same values as :func:`feature_strips`."""
+    height, width = image.shape[:2]
+    out = np.empty((height, width, spec.count(image.shape[2])), np.float32)
+    for strip in feature_strips(image, spec):
+        rows, cols = np.mgrid[strip.start : strip.stop, 0:width]
+        out[strip.start : strip.stop] = strip.sample(rows.ravel(), cols.ravel()).reshape(
+            strip.stop - strip.start, width, -1
+        )
+    return out
 
 
 def _noise(shape, seed=0, channels=1):
