@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from steelseg_gui.cli.arguments import int_range, seed
 from steelseg_gui.cli.progress_bar import run_with_bar
 from steelseg_gui.core.errors import SteelSegError
 from steelseg_gui.core.forest.settings import DEFAULT_TREES
@@ -27,8 +28,8 @@ def register(commands) -> None:
         help="its scribbles: label PNG, 0 = unlabelled, 1..K classes (repeat, same order)",
     )
     train.add_argument("--out", required=True, metavar="MODEL_DIR")
-    train.add_argument("--trees", type=int, default=DEFAULT_TREES)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--trees", type=int_range(1, 100_000), default=DEFAULT_TREES)
+    train.add_argument("--seed", type=seed, default=0)
     train.add_argument(
         "--classes", metavar="NAMES", help="comma-separated names of classes 1..K (default: ferrite,pearlite)"
     )
@@ -48,8 +49,8 @@ def register(commands) -> None:
 
     propagate = commands.add_parser("propagate", help="train on a project's scribbles and write auto-masks")
     propagate.add_argument("project", metavar="PROJECT")
-    propagate.add_argument("--trees", type=int, default=DEFAULT_TREES)
-    propagate.add_argument("--seed", type=int, default=0)
+    propagate.add_argument("--trees", type=int_range(1, 100_000), default=DEFAULT_TREES)
+    propagate.add_argument("--seed", type=seed, default=0)
     propagate.add_argument(
         "--include-reviewed",
         action="store_true",
@@ -130,12 +131,10 @@ def run_propagate(args) -> int:
 
 
 def _class_table(names: str | None, items):
-    from steelseg_gui.core.project.classes import ClassTable
+    from steelseg_gui.core.imaging.labels import label_values
+    from steelseg_gui.core.project.classes import DEFAULT_CLASSES, ClassTable
 
     if names:
         return ClassTable.from_names([n.strip() for n in names.split(",")])
-    top = max(int(item.scribbles.max()) for item in items)
-    table = ClassTable.default()
-    while len(table) < top:
-        table.add(f"class {len(table) + 1}")
-    return table
+    present = set().union(*(label_values(item.scribbles) for item in items))
+    return ClassTable.numbered(present, tuple(name for name, _ in DEFAULT_CLASSES))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from steelseg_gui.cli.arguments import positive_float
 from steelseg_gui.cli.progress_bar import run_with_bar
 from steelseg_gui.core.nets.settings import DEVICES
 
@@ -27,7 +28,7 @@ def register(commands) -> None:
     segment.add_argument("--overlay", action="store_true", help="also write STEM_overlay.png")
     segment.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask distributed cluster (tcp://HOST:PORT)")
     segment.add_argument("--device", choices=DEVICES, default=DEVICES[0])
-    segment.add_argument("--pixel-size-um", type=float, help="µm per pixel, for images whose files do not say")
+    segment.add_argument("--pixel-size-um", type=positive_float, help="µm per pixel, for images whose files do not say")
     segment.add_argument("inputs", nargs="+", metavar="IMG_OR_DIR")
     segment.set_defaults(run=run_segment)
 

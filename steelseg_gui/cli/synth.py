@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+from steelseg_gui.cli.arguments import fraction, int_range, positive_float, seed
 from steelseg_gui.cli.progress_bar import run_with_bar
 from steelseg_gui.core.errors import SteelSegError
 from steelseg_gui.core.synthetic.spec import SynthSpec
+
+MIN_SIDE, MAX_SIDE = 16, 50_000
+MAX_SYNTH_PIXELS = 100_000_000
 
 
 def register(commands) -> None:
     defaults = SynthSpec()
     parser = commands.add_parser("synth", help="generate optical ferrite–pearlite micrographs with exact masks")
     parser.add_argument("--out", required=True, metavar="DIR")
-    parser.add_argument("--count", type=int, default=1, metavar="N")
+    parser.add_argument("--count", type=int_range(1, 100_000), default=1, metavar="N")
     parser.add_argument("--size", default=f"{defaults.width}x{defaults.height}", metavar="WxH")
     parser.add_argument(
-        "--pearlite", type=float, default=defaults.pearlite_fraction, metavar="F", help="pearlite area fraction, 0..1"
+        "--pearlite",
+        type=fraction,
+        default=defaults.pearlite_fraction,
+        metavar="F",
+        help="pearlite area fraction, 0..1",
     )
     parser.add_argument(
-        "--grain-size-um", type=float, default=defaults.grain_size_um, metavar="G", help="mean grain diameter in µm"
+        "--grain-size-um",
+        type=positive_float,
+        default=defaults.grain_size_um,
+        metavar="G",
+        help="mean grain diameter in µm",
     )
-    parser.add_argument("--pixel-size-um", type=float, default=defaults.pixel_size_um, metavar="P")
-    parser.add_argument("--seed", type=int, default=defaults.seed, metavar="S")
+    parser.add_argument("--pixel-size-um", type=positive_float, default=defaults.pixel_size_um, metavar="P")
+    parser.add_argument("--seed", type=seed, default=defaults.seed, metavar="S")
     parser.set_defaults(run=run)
 
 
@@ -29,6 +41,10 @@ def parse_size(text: str) -> tuple[int, int]:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError as exc:
         raise SteelSegError(f"--size '{text}' is not of the form WIDTHxHEIGHT, e.g. 2080x1542") from exc
+    if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):
+        raise SteelSegError(f"--size {text}: each side must be {MIN_SIDE} to {MAX_SIDE:,} px")
+    if width * height > MAX_SYNTH_PIXELS:
+        raise SteelSegError(f"--size {text}: {width * height:,} pixels, more than the {MAX_SYNTH_PIXELS:,} synth makes")
     return width, height
 
 

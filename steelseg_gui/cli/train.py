@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+from steelseg_gui.cli.arguments import int_range, non_negative_float, positive_float, seed
 from steelseg_gui.cli.progress_bar import run_with_bar
 from steelseg_gui.core.errors import SteelSegError
 from steelseg_gui.core.nets.settings import CLASS_WEIGHTINGS, DEVICES, SPLITS, TrainSettings
@@ -30,31 +31,36 @@ def register(commands) -> None:
     )
     train.add_argument("--out", required=True, metavar="MODEL_DIR")
     defaults = TrainSettings()
-    train.add_argument("--epochs", type=int, default=defaults.epochs)
-    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    train.add_argument("--epochs", type=int_range(1, 100_000), default=defaults.epochs)
+    train.add_argument("--batch-size", type=int_range(1, 4096), default=defaults.batch_size)
     train.add_argument(
         "--lr",
-        type=float,
+        type=positive_float,
         default=defaults.learning_rate,
         help=f"Adam learning rate (default {defaults.learning_rate:g})",
     )
     train.add_argument(
         "--weight-decay",
-        type=float,
+        type=non_negative_float,
         default=defaults.weight_decay,
         help=f"L2 regularisation (default {defaults.weight_decay:g})",
     )
     train.add_argument(
-        "--patience", type=int, default=defaults.patience, help="validations without improvement before stopping"
+        "--patience",
+        type=int_range(1, 100_000),
+        default=defaults.patience,
+        help="validations without improvement before stopping",
     )
     train.add_argument(
         "--validate-every",
-        type=int,
+        type=int_range(0, 1_000_000_000),
         default=defaults.validate_every,
         metavar="N",
         help="also validate every N iterations",
     )
-    train.add_argument("--tile", type=int, default=defaults.tile, help=f"tile size in px (default {defaults.tile})")
+    train.add_argument(
+        "--tile", type=int_range(8, 8192), default=defaults.tile, help=f"tile size in px (default {defaults.tile})"
+    )
     train.add_argument("--split", choices=SPLITS, default=SPLITS[0])
     train.add_argument(
         "--paper-grid",
@@ -75,7 +81,7 @@ def register(commands) -> None:
         help="also vary gamma, contrast, brightness and "
         "colour balance of training tiles, for images from other microscopes and etches",
     )
-    train.add_argument("--seed", type=int, default=defaults.seed)
+    train.add_argument("--seed", type=seed, default=defaults.seed)
     train.add_argument(
         "--resume",
         metavar="MODEL_DIR",

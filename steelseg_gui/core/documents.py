@@ -16,10 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, Strict, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
 
 from steelseg_gui.core.errors import SteelSegError
 
+MAX_LABEL_VALUE = 65535
 MAX_DEPTH = 32  # deeper nesting is never needed by a SteelSeg document and only slows a reader down
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 SAFE_NAME_MAX = 120
@@ -87,12 +88,46 @@ PositiveInt = Annotated[int, Strict(), Field(gt=0)]
 NonNegativeInt = Annotated[int, Strict(), Field(ge=0)]
 FiniteFloat = Annotated[float, BeforeValidator(_finite)]
 PositiveFloat = Annotated[float, BeforeValidator(_positive_finite)]
+Number = StrictInt | FiniteFloat  # an int stays an int
 StrictStr = Annotated[str, Strict()]
 Text = Annotated[str, Strict(), Field(max_length=100_000), AfterValidator(_text)]
 Label = Annotated[str, Strict(), Field(max_length=200), AfterValidator(_label)]
 SafeName = Annotated[str, Strict(), AfterValidator(check_safe_name)]
 HexColour = Annotated[str, Strict(), AfterValidator(_colour)]
 IsoTime = Annotated[str, Strict(), AfterValidator(_iso_time)]
+
+
+class Document(BaseModel):
+    """A part of a SteelSeg document: unknown fields are refused (a misspelt field is an error, not
+    silently ignored) and assignments are validated like loading."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ClassEntry(Document):
+    """One row of a class table: label value 1..65535, name, colour ``#RRGGBB``."""
+
+    value: StrictInt = Field(ge=1, le=MAX_LABEL_VALUE)
+    name: Label
+    color: HexColour
+
+
+def class_table_problems(classes: list[ClassEntry], field: str = "classes") -> list[tuple[tuple, str]]:
+    """Label values and class names used twice, as ``(location, message)`` pairs."""
+    return duplicates(field, [(c.value, "value") for c in classes], "label value") + duplicates(
+        field, [(c.name, "name") for c in classes], "class name"
+    )
+
+
+def duplicates(field: str, keyed: list[tuple[object, str]], what: str) -> list[tuple[tuple, str]]:
+    """``(location, message)`` for every key of ``keyed`` (key, attribute) seen before in the list ``field``."""
+    seen: dict[object, int] = {}
+    problems = []
+    for index, (key, attribute) in enumerate(keyed):
+        if key in seen:
+            problems.append(((field, index, attribute), f"{what} {key!r} is used twice (also at {field}[{seen[key]}])"))
+        seen.setdefault(key, index)
+    return problems
 
 
 def read_json(path: str | Path, error: type[SteelSegError], what: str) -> Any:

@@ -10,6 +10,9 @@ from PIL import Image, UnidentifiedImageError
 
 from steelseg_gui.core.atomic import atomic_write
 from steelseg_gui.core.errors import LabelImageError
+from steelseg_gui.core.imaging.micrograph import open_image
+
+MAX_LABEL = 65535
 
 
 def write_png(path: str | Path, pixels: np.ndarray) -> Path:
@@ -31,28 +34,49 @@ def write_label_image(path: str | Path, labels: np.ndarray) -> Path:
 
 
 def read_label_image(path: str | Path, zero_based: bool = False) -> np.ndarray:
-    """Read a ``(H, W)`` label image (uint8 or uint16).
+    """Read a ``(H, W)`` label image as uint8 (values up to 255) or uint16.
 
     ``zero_based=True`` reads an external mask whose classes start at 0 and shifts it by one
-    to SteelSeg's convention (1..K, 0 = unlabelled).
+    to SteelSeg's convention (1..K, 0 = unlabelled). Values are never narrowed silently: a
+    negative value or one past 65535 (after the shift) is refused with the values listed, and
+    the image's size is checked from its header before decoding (:func:`.micrograph.max_pixels`).
     """
     path = Path(path)
     if not path.exists():
         raise LabelImageError(f"{path}: label image not found")
+    if path.is_dir():
+        raise LabelImageError(f"{path}: is a folder, not a label image")
     try:
-        with Image.open(path) as image:
+        with open_image(path, LabelImageError) as image:
             image.load()
             labels = np.asarray(image)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise LabelImageError(f"{path}: not a readable label image ({exc})") from exc
     if labels.ndim == 3:
         if not np.all(labels[..., :3] == labels[..., :1]):
             raise LabelImageError(f"{path}: label image is in colour; expected one class value per pixel (grey PNG)")
         labels = labels[..., 0]
+    if labels.ndim != 2:
+        raise LabelImageError(f"{path}: a label image must be 2-D, got shape {labels.shape}")
     if not np.issubdtype(labels.dtype, np.integer) and labels.dtype != bool:
         raise LabelImageError(f"{path}: label image holds {labels.dtype} values; expected integers")
-    labels = labels.astype(np.uint16 if labels.max(initial=0) > 254 else np.uint8)
-    return labels + 1 if zero_based else labels
+    labels = labels.astype(np.int64 if zero_based or labels.dtype.kind == "i" else labels.dtype, copy=False)
+    if zero_based:
+        labels = labels + 1
+    return narrow_labels(labels, path)
+
+
+def narrow_labels(labels: np.ndarray, name: str | Path = "labels") -> np.ndarray:
+    """Integer labels as uint8 (all ≤ 255) or uint16, refusing values outside 0..65535 with the
+    offending values listed (a label is never wrapped round or clipped)."""
+    if labels.size == 0:
+        return labels.astype(np.uint8)
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or high > MAX_LABEL:
+        bad = np.unique(labels[(labels < 0) | (labels > MAX_LABEL)])
+        shown = ", ".join(map(str, bad[:8].tolist())) + (f" and {bad.size - 8} more" if bad.size > 8 else "")
+        raise LabelImageError(f"{name}: label values [{shown}] are outside 0..{MAX_LABEL}; a label is a class number")
+    return labels.astype(np.uint8 if high <= 255 else np.uint16, copy=False)
 
 
 def label_values(labels: np.ndarray) -> set[int]:

@@ -11,7 +11,10 @@ Array conventions used everywhere in SteelSeg:
 
 from __future__ import annotations
 
+import contextlib
+import os
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +28,9 @@ from steelseg_gui.core.imaging.pixel_size import tiff_pixel_size_um
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R BT.601 luminance
 MICROGRAPH_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".bmp")
 MIN_SIDE_PX = 16
-MAX_PIXELS = 2_000_000_000
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+DEFAULT_MAX_PIXELS = 250_000_000  # 250 megapixels: a 16000×15000 montage; 0.75 GB as RGB uint8
+MAX_PIXELS_VARIABLE = "STEELSEG_MAX_PIXELS"
+Image.MAX_IMAGE_PIXELS = 2_000_000_000  # Pillow's own guard, a backstop: SteelSeg checks max_pixels() first
 
 
 class MicrographWarning(UserWarning):
@@ -73,12 +77,54 @@ def is_micrograph_file(path: Path) -> bool:
     return path.suffix.lower() in MICROGRAPH_SUFFIXES
 
 
+def max_pixels() -> int:
+    """The most pixels (height × width) SteelSeg decodes from one image: ``STEELSEG_MAX_PIXELS``
+    when set, else 250 million. Checked from the file's header before any pixel is decoded."""
+    text = os.environ.get(MAX_PIXELS_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_MAX_PIXELS
+    try:
+        value = int(text)
+    except ValueError:
+        raise MicrographError(f"{MAX_PIXELS_VARIABLE}={text!r} is not a whole number of pixels") from None
+    if value < 1:
+        raise MicrographError(f"{MAX_PIXELS_VARIABLE}={text!r} must be at least 1")
+    return value
+
+
+def check_pixel_count(path: Path, width: int, height: int, error: type[Exception] = MicrographError) -> None:
+    """Refuse an image whose header declares more pixels than :func:`max_pixels` (before decoding it)."""
+    cap = max_pixels()
+    if width * height > cap:
+        raise error(
+            f"{path}: the file declares {width}×{height} = {width * height:,} pixels, more than the "
+            f"{cap:,} SteelSeg reads at once; set {MAX_PIXELS_VARIABLE} to raise the limit if the image is genuine"
+        )
+
+
+@contextlib.contextmanager
+def open_image(path: Path, error: type[Exception] = MicrographError) -> Iterator[Image.Image]:
+    """Open an image with Pillow (header only) and check its declared size before anything is decoded."""
+    try:
+        image = Image.open(path)
+    except Image.DecompressionBombError:
+        raise error(
+            f"{path}: the file declares more than {Image.MAX_IMAGE_PIXELS:,} pixels, more than the "
+            f"{max_pixels():,} SteelSeg reads at once ({MAX_PIXELS_VARIABLE} sets that limit)"
+        ) from None
+    with image:
+        check_pixel_count(path, *image.size, error=error)
+        yield image
+
+
 def read_micrograph(path: str | Path) -> Micrograph:
     """Read a TIFF, PNG, JPEG or BMP micrograph.
 
     Multi-page TIFFs give their first page (with a note), an alpha channel is dropped (with a
     note), palette images become RGB. Raises :class:`MicrographError` naming the file when it
-    is missing, empty, not an image, truncated, too small or of an unsupported layout.
+    is missing, empty, not an image, truncated, too small, larger than :func:`max_pixels` (from
+    its header, before decoding), of an unsupported layout, or when its pixels are complex,
+    not finite (NaN, infinity) or negative.
     """
     path = Path(path)
     _check_file(path)
@@ -89,6 +135,7 @@ def read_micrograph(path: str | Path) -> Micrograph:
         data, pixel_size = _read_with_pillow(path, notes), None
     data = _standard_layout(path, data, notes)
     _check_size(path, data)
+    check_pixel_values(path, data)
     for note in notes:
         warnings.warn(f"{path.name}: {note}", MicrographWarning, stacklevel=2)
     return Micrograph(path, data, pixel_size, _bit_depth(data.dtype), notes)
@@ -148,6 +195,8 @@ def _read_tiff(path: Path, notes: list[str]) -> tuple[np.ndarray, float | None]:
             if len(tif.pages) > 1:
                 notes.append(f"multi-page TIFF with {len(tif.pages)} pages; only the first page is used")
             page = tif.pages[0]
+            height, width = _tiff_plane(page)
+            check_pixel_count(path, width, height)
             data = page.asarray()
             if page.axes.startswith("S") and data.ndim == 3:
                 data = np.moveaxis(data, 0, -1)
@@ -160,7 +209,7 @@ def _read_tiff(path: Path, notes: list[str]) -> tuple[np.ndarray, float | None]:
 
 def _read_with_pillow(path: Path, notes: list[str]) -> np.ndarray:
     try:
-        with Image.open(path) as image:
+        with open_image(path) as image:
             image.load()
             if image.mode == "P":
                 image = image.convert("RGBA" if "transparency" in image.info else "RGB")
@@ -170,10 +219,32 @@ def _read_with_pillow(path: Path, notes: list[str]) -> np.ndarray:
             elif image.mode == "I":
                 return _narrow_int32(np.asarray(image))
             return np.asarray(image).copy()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise MicrographError(f"{path}: not a readable image, the file may be damaged or truncated ({exc})") from exc
-    except Image.DecompressionBombError as exc:
-        raise MicrographError(f"{path}: image too large (over {MAX_PIXELS:,} pixels)") from exc
+
+
+def _tiff_plane(page) -> tuple[int, int]:
+    """(height, width) of a TIFF page from its header (tags only, no pixel decoded)."""
+    shape = tuple(int(n) for n in page.shape)
+    axes = page.axes
+    if "Y" in axes and "X" in axes:
+        return shape[axes.index("Y")], shape[axes.index("X")]
+    return (shape[0], shape[1]) if len(shape) >= 2 else (shape[0] if shape else 0, 1)
+
+
+def check_pixel_values(path: Path, data: np.ndarray) -> None:
+    """Refuse pixels that are no light intensity: complex numbers, NaN or infinities, negative values."""
+    if np.iscomplexobj(data):
+        raise MicrographError(f"{path}: holds complex-valued pixels ({data.dtype}); expected light intensities")
+    if data.dtype.kind == "f" and not np.isfinite(data).all():
+        bad = int(data.size - np.count_nonzero(np.isfinite(data)))
+        raise MicrographError(f"{path}: {bad:,} pixels are not finite numbers (NaN or infinity); expected intensities")
+    if data.dtype.kind in "fi" and data.size and data.min() < 0:
+        raise MicrographError(
+            f"{path}: holds negative pixel values (down to {data.min()}); expected intensities of 0 or more"
+        )
+    if data.dtype.kind not in "biuf":
+        raise MicrographError(f"{path}: pixels of type {data.dtype} are not intensities")
 
 
 def _narrow_int32(data: np.ndarray) -> np.ndarray:

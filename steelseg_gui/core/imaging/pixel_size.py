@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ElementTree
 
 import tifffile
@@ -35,7 +36,7 @@ def tiff_pixel_size_um(tif: tifffile.TiffFile) -> float | None:
             size = reader(tif)
         except (ValueError, TypeError, KeyError, ZeroDivisionError, ElementTree.ParseError):
             size = None
-        if size is not None and size > 0:
+        if size is not None and math.isfinite(size) and size > 0:
             return size
     return None
 

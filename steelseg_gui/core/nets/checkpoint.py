@@ -4,18 +4,32 @@ everything else (epoch, history, best loss, the optimiser's hyper-parameters) in
 Tensor keys are ``model/NAME``, ``best_model/NAME`` and ``optimiser/PARAM/NAME`` (Adam's
 moments and step per parameter). Checkpoints written by SteelSeg 0.1 (``checkpoint.pt``, a
 ``torch.save`` file) are still read, with ``weights_only=True`` so that they cannot run code.
+Either kind is validated into :class:`CheckpointDocument` (types and ranges of every field) and its
+tensor names checked, so a malformed checkpoint is refused before training starts.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import torch
+from pydantic import BaseModel, ConfigDict, Field
 
 from steelseg_gui.core.atomic import atomic_write_bytes, atomic_write_json
+from steelseg_gui.core.documents import (
+    Document,
+    FiniteFloat,
+    Label,
+    NonNegativeInt,
+    Number,
+    PositiveFloat,
+    StrictInt,
+    read_json,
+    validate,
+)
 from steelseg_gui.core.errors import ModelError
 
 CHECKPOINT_JSON = "checkpoint.json"
@@ -70,8 +84,39 @@ def write_checkpoint(folder: Path, checkpoint: Checkpoint) -> None:
     )
 
 
+class ParamGroup(BaseModel):
+    """One optimiser parameter group: Adam's hyper-parameters and the indices of its parameters."""
+
+    model_config = ConfigDict(extra="allow")
+    lr: PositiveFloat
+    betas: tuple[FiniteFloat, FiniteFloat]
+    eps: PositiveFloat
+    weight_decay: FiniteFloat = Field(ge=0)
+    params: list[NonNegativeInt]
+
+
+class CheckpointDocument(Document):
+    """``checkpoint.json``: everything of a checkpoint but its tensors."""
+
+    format: Literal["steelseg-checkpoint"]
+    format_version: StrictInt = Field(ge=1, le=FORMAT_VERSION)
+    architecture: Label
+    epoch: NonNegativeInt = Field(le=1_000_000)
+    history: list[dict[Label, Number | None]] = Field(max_length=1_000_000)
+    best_loss: FiniteFloat | None
+    best_epoch: Number | None = Field(ge=0)
+    bad_validations: NonNegativeInt
+    optimiser_param_groups: list[ParamGroup] = Field(min_length=1)
+
+    def consistency_problems(self) -> list[tuple[tuple, str]]:
+        if self.best_epoch is not None and self.best_epoch > self.epoch:
+            return [(("best_epoch",), f"{self.best_epoch:g} is after the last epoch run ({self.epoch})")]
+        return []
+
+
 def read_checkpoint(path: str | Path) -> Checkpoint:
-    """The checkpoint of a model folder, of its ``checkpoint.json``, or of an old ``checkpoint.pt``."""
+    """The checkpoint of a model folder, of its ``checkpoint.json``, or of an old ``checkpoint.pt``,
+    validated (types and ranges of every field, tensor names) before anything is trained on it."""
     path = Path(path)
     if path.is_dir():
         path = path / CHECKPOINT_JSON if (path / CHECKPOINT_JSON).is_file() else path / LEGACY_CHECKPOINT
@@ -88,42 +133,51 @@ def _read_current(path: Path) -> Checkpoint:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise ModelError(f"{path}: not a SteelSeg training checkpoint ({exc})") from exc
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
+    raw = read_json(path, ModelError, "training checkpoint")
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise ModelError(f"{path}: not a SteelSeg training checkpoint")
+    document = validate(CheckpointDocument, raw, path, ModelError)
     tensors_path = path.with_name(CHECKPOINT_TENSORS)
     try:
         tensors = load_file(str(tensors_path))
     except (SafetensorError, OSError, ValueError) as exc:
         raise ModelError(f"{tensors_path}: the checkpoint's tensors cannot be read ({exc})") from exc
+    model, best_model, state = _split_tensors(tensors, tensors_path)
+    groups = [group.model_dump() for group in document.optimiser_param_groups]
+    return _checkpoint(document, model, {"state": state, "param_groups": groups}, best_model)
+
+
+def _split_tensors(tensors: dict, path: Path) -> tuple[dict, dict, dict]:
+    """``model/NAME``, ``best_model/NAME`` and ``optimiser/PARAM/SLOT`` tensors, by part."""
     model, best_model, state = {}, {}, {}
     for key, tensor in tensors.items():
         part, _, name = key.partition("/")
-        if part == "model":
+        param, _, slot = name.partition("/")
+        if part == "model" and name:
             model[name] = tensor
-        elif part == "best_model":
+        elif part == "best_model" and name:
             best_model[name] = tensor
-        elif part == "optimiser":
-            param, _, slot = name.partition("/")
+        elif part == "optimiser" and param.isdigit() and slot:
             state.setdefault(int(param), {})[slot] = tensor
-    try:
-        best_loss = document["best_loss"]
-        return Checkpoint(
-            str(document["architecture"]),
-            int(document["epoch"]),
-            list(document["history"]),
-            model,
-            {"state": state, "param_groups": list(document["optimiser_param_groups"])},
-            math.inf if best_loss is None else float(best_loss),
-            document["best_epoch"],
-            int(document["bad_validations"]),
-            best_model,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"{path}: the checkpoint is incomplete ({exc!r} missing or wrong)") from exc
+        else:
+            raise ModelError(f"{path}: tensor '{key}' is not part of a SteelSeg checkpoint")
+    if not model:
+        raise ModelError(f"{path}: holds no network weights")
+    return model, best_model, state
+
+
+def _checkpoint(document: CheckpointDocument, model: dict, optimiser: dict, best_model: dict) -> Checkpoint:
+    return Checkpoint(
+        document.architecture,
+        document.epoch,
+        [dict(row) for row in document.history],
+        model,
+        optimiser,
+        math.inf if document.best_loss is None else document.best_loss,
+        document.best_epoch,
+        document.bad_validations,
+        best_model,
+    )
 
 
 def _read_legacy(path: Path) -> Checkpoint:
@@ -132,16 +186,23 @@ def _read_legacy(path: Path) -> Checkpoint:
     except Exception as exc:  # torch raises many types for foreign or damaged files
         raise ModelError(f"{path}: not a SteelSeg training checkpoint ({exc.__class__.__name__})") from exc
     needed = {"architecture", "epoch", "history", "model", "optimiser", "best_loss", "best_epoch", "bad_validations"}
-    if not isinstance(state, dict) or not needed <= set(state):
+    if not isinstance(state, dict) or not needed <= set(state) or not isinstance(state["optimiser"], dict):
         raise ModelError(f"{path}: not a SteelSeg training checkpoint")
-    return Checkpoint(
-        state["architecture"],
-        int(state["epoch"]),
-        list(state["history"]),
-        state["model"],
-        state["optimiser"],
-        float(state["best_loss"]),
-        state["best_epoch"],
-        int(state["bad_validations"]),
-        state.get("best_model") or {},
-    )
+    best_loss = state["best_loss"]
+    scalars = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        **{key: state[key] for key in ("architecture", "epoch", "history", "best_epoch", "bad_validations")},
+        "best_loss": None if isinstance(best_loss, float) and math.isinf(best_loss) else best_loss,
+        "optimiser_param_groups": state["optimiser"].get("param_groups"),
+    }
+    document = validate(CheckpointDocument, scalars, path, ModelError)
+    model, best_model = state["model"], state.get("best_model") or {}
+    optimiser_state = state["optimiser"].get("state", {})
+    for name, tensors in (("model", model), ("best_model", best_model)):
+        if not isinstance(tensors, dict) or not all(isinstance(v, torch.Tensor) for v in tensors.values()):
+            raise ModelError(f"{path}: {name} is not a set of named tensors")
+    if not isinstance(optimiser_state, dict):
+        raise ModelError(f"{path}: optimiser.state is not a set of tensors per parameter")
+    groups = [group.model_dump() for group in document.optimiser_param_groups]
+    return _checkpoint(document, model, {"state": optimiser_state, "param_groups": groups}, best_model)

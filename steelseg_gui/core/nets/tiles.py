@@ -84,6 +84,12 @@ def check_labelled(items: list[LabelledImage], classes: ClassTable) -> int:
             f"the images mix channel counts {sorted(channels)}; convert them all to grey or "
             "all to colour before training"
         )
+    present = set().union(*(np.unique(item.mask).tolist() for item in items)) - {0}
+    if len(present) < 2:
+        only = f"only '{classes.name_of(present.pop())}'" if present else "no labelled pixel"
+        raise LabelImageError(
+            f"the masks hold {only}; a net needs labelled pixels of at least two phases to tell them apart"
+        )
     return channels.pop()
 
 

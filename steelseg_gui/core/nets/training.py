@@ -13,6 +13,7 @@ Closing the job (cancel) stops it within one batch; the best checkpoint stays lo
 from __future__ import annotations
 
 import copy
+import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -194,8 +195,14 @@ def check_settings(settings: TrainSettings) -> None:
     multiple = size_multiple(settings.architecture)
     if settings.tile < multiple or settings.tile % multiple:
         raise SteelSegError(f"tile size {settings.tile} px: {settings.architecture} needs a multiple of {multiple} px")
-    if settings.epochs < 1 or settings.batch_size < 1:
-        raise SteelSegError("epochs and batch size must be at least 1")
+    if settings.epochs < 1 or settings.batch_size < 1 or settings.patience < 1:
+        raise SteelSegError("epochs, batch size and patience must be at least 1")
+    if settings.validate_every < 0:
+        raise SteelSegError(f"validate every {settings.validate_every} iterations: must be 0 (per epoch) or more")
+    if not (math.isfinite(settings.learning_rate) and settings.learning_rate > 0):
+        raise SteelSegError(f"learning rate {settings.learning_rate}: must be a finite number > 0")
+    if not (math.isfinite(settings.weight_decay) and settings.weight_decay >= 0):
+        raise SteelSegError(f"weight decay {settings.weight_decay}: must be a finite number ≥ 0")
 
 
 def train_network(
@@ -216,10 +223,11 @@ def train_network(
             "two labelled images, or split by tile"
         )
     folder = check_writable_bundle_path(folder)
+    checkpoint = _checked_checkpoint(Path(resume), settings) if resume is not None else None
     yield TrainProgress(0, 1, f"building {settings.architecture}")
     run = _Run(items, classes, settings, plan)
-    if resume is not None:
-        _resume(run, Path(resume))
+    if checkpoint is not None:
+        _resume(run, checkpoint, Path(resume))
     stopped = "completed"
     try:
         stopped = yield from _epochs(run, folder)
@@ -320,16 +328,38 @@ def _publish(run: _Run, folder: Path, metrics: dict, stopped: str) -> None:
     save_net(run.best_state or run.network, run.config(metrics, stopped), folder, history_and_checkpoint)
 
 
-def _resume(run: _Run, path: Path) -> None:
+def _checked_checkpoint(path: Path, settings: TrainSettings) -> Checkpoint:
+    """The checkpoint to resume from, validated before any data is prepared or network built."""
     state = read_checkpoint(path)
-    if state.architecture != run.settings.architecture:
-        raise ModelError(f"{path}: checkpoint of {state.architecture}, not {run.settings.architecture}")
+    if state.architecture != settings.architecture:
+        raise ModelError(f"{path}: checkpoint of {state.architecture}, not {settings.architecture}")
+    return state
+
+
+def _resume(run: _Run, state: Checkpoint, path: Path) -> None:
+    """Load the checkpoint into the run; every tensor is checked against the network first, so a
+    checkpoint that does not fit stops here and never in the middle of training."""
     try:
-        run.network.load_state_dict(state.model)
+        for weights in (state.best_model, state.model):
+            if weights:
+                run.network.load_state_dict(weights)
+        _check_optimiser_state(run, state.optimiser.get("state", {}))
         run.optimiser.load_state_dict(state.optimiser)
     except (RuntimeError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"{path}: the checkpoint does not fit this network and data ({exc})") from exc
+    if not all(torch.isfinite(t).all() for t in run.network.state_dict().values() if t.is_floating_point()):
+        raise ModelError(f"{path}: the checkpoint's weights hold NaN or infinite values; training cannot go on from it")
     run.epoch, run.history = state.epoch, state.history
     run.best_loss, run.bad_validations = state.best_loss, state.bad_validations
     run.best_epoch = state.best_epoch
     run.best_state = state.best_model or None
+
+
+def _check_optimiser_state(run: _Run, state: dict) -> None:
+    params = [p for group in run.optimiser.param_groups for p in group["params"]]
+    for index, slots in state.items():
+        if not 0 <= int(index) < len(params):
+            raise ValueError(f"optimiser state for parameter {index}, but the network has {len(params)}")
+        for slot, tensor in slots.items():
+            if slot != "step" and (tensor.shape != params[int(index)].shape or not tensor.is_floating_point()):
+                raise ValueError(f"optimiser {slot} of parameter {index} has shape {tuple(tensor.shape)}")

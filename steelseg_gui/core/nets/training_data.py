@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from steelseg_gui.core.errors import LabelImageError
-from steelseg_gui.core.imaging.labels import read_label_image, write_label_image, write_png
+from steelseg_gui.core.imaging.labels import label_values, read_label_image, write_label_image, write_png
 from steelseg_gui.core.imaging.micrograph import is_micrograph_file, read_micrograph, to_float01
 from steelseg_gui.core.nets.tiles import PARTS, LabelledImage, TileBatches, TilePlan
 from steelseg_gui.core.project.classes import ClassTable
@@ -65,13 +65,12 @@ def folder_training_images(
 
 
 def classes_for(items: list[LabelledImage], names: list[str] | None = None) -> ClassTable:
-    """Classes 1..K for folder data: ``names`` if given, else ``class 1..K`` up to the largest value."""
+    """Classes 1..K for folder data: ``names`` if given, else ``class 1..K`` for the values found
+    (which must run 1..K without a gap, see :meth:`ClassTable.numbered`)."""
     if names:
         return ClassTable.from_names(names)
-    top = max(int(item.mask.max()) for item in items)
-    if top == 0:
-        raise LabelImageError("the masks have no labelled pixel (all 0); nothing to train on")
-    return ClassTable.from_names([f"class {v}" for v in range(1, top + 1)])
+    present = set().union(*(label_values(item.mask) for item in items))
+    return ClassTable.numbered(present)
 
 
 def export_tiles(items: list[LabelledImage], plan: TilePlan, classes: ClassTable, folder: str | Path) -> int:

@@ -49,6 +49,25 @@ class ClassTable:
         """Classes 1..K named ``names``, coloured from the palette."""
         return cls([PhaseClass(i + 1, name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(names)])
 
+    @classmethod
+    def numbered(cls, present: set[int], first_names: tuple[str, ...] = ()) -> ClassTable:
+        """Classes 1..K for the label values ``present`` in some masks (0 ignored), named
+        ``first_names`` then ``class N``. The values must be 1..K without a gap, so that a stray
+        value (a 255 in a ferrite/pearlite mask) cannot create hundreds of empty classes."""
+        values = sorted(v for v in present if v != 0)
+        if not values:
+            raise ProjectError("the masks have no labelled pixel (all 0); nothing to learn from")
+        gaps = sorted(set(range(1, values[-1] + 1)) - set(values))
+        if values[0] < 0 or gaps:
+            shown = ", ".join(map(str, values[:12])) + (" ..." if len(values) > 12 else "")
+            raise ProjectError(
+                f"the label values found ({shown}) are not the classes 1..K without gaps "
+                f"({len(gaps)} values between are never used, e.g. {gaps[0] if gaps else values[0]}); "
+                "fix the stray values in the masks, or name the classes with --classes"
+            )
+        names = [*first_names[: len(values)], *(f"class {v}" for v in values[len(first_names) :])]
+        return cls.from_names(names)
+
     def __iter__(self):
         return iter(list(self._classes))
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from enum import Enum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from steelseg_gui.core.documents import (
-    HexColour,
+    MAX_LABEL_VALUE,
+    ClassEntry,
+    Document,
     IsoTime,
     Label,
     PositiveFloat,
@@ -22,10 +24,13 @@ from steelseg_gui.core.documents import (
     SafeName,
     StrictInt,
     Text,
+    class_table_problems,
+    duplicates,
 )
 
+__all__ = ["MAX_LABEL_VALUE", "ClassEntry", "ImageEntry", "ImageStatus", "MaskSource", "ProjectDocument"]
+
 SCHEMA_VERSION = 2
-MAX_LABEL_VALUE = 65535
 MAX_SIDE_PX = 1_000_000
 
 
@@ -50,26 +55,14 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class _Document(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class ClassEntry(_Document):
-    """One row of the class table: label value 1..65535, name, colour ``#RRGGBB``."""
-
-    value: StrictInt = Field(ge=1, le=MAX_LABEL_VALUE)
-    name: Label
-    color: HexColour
-
-
-class MaskSource(_Document):
+class MaskSource(Document):
     """Which model made an image's current mask (its folder name) and when (ISO 8601)."""
 
     model: Label
     at: IsoTime
 
 
-class ProjectMetadata(_Document):
+class ProjectMetadata(Document):
     """Who made the micrographs and how; a field nobody filled in stays ``None`` (never invented)."""
 
     operator: Text | None = None
@@ -81,7 +74,7 @@ class ProjectMetadata(_Document):
     notes: Text | None = None
 
 
-class Specimen(_Document):
+class Specimen(Document):
     """A specimen the images were taken from: steel grade, heat treatment, etchant, notes."""
 
     grade: Text | None = None
@@ -90,7 +83,7 @@ class Specimen(_Document):
     notes: Text | None = None
 
 
-class ImageEntry(_Document):
+class ImageEntry(Document):
     """One micrograph of a project.
 
     ``id`` is a safe name (it names the image's scribble and mask files), ``shape`` is
@@ -112,7 +105,7 @@ class ImageEntry(_Document):
         return self.model_dump(mode="json")
 
 
-class ProjectDocument(_Document):
+class ProjectDocument(Document):
     """The whole ``project.json``."""
 
     schema_version: StrictInt = Field(ge=1, le=SCHEMA_VERSION)
@@ -125,9 +118,8 @@ class ProjectDocument(_Document):
     def consistency_problems(self) -> list[tuple[tuple, str]]:
         """Unique class values and names, unique image ids (ignoring case, as file names on
         Windows and macOS do), specimens that exist."""
-        problems = _duplicates("classes", [(c.value, "value") for c in self.classes], "label value")
-        problems += _duplicates("classes", [(c.name, "name") for c in self.classes], "class name")
-        problems += _duplicates("images", [(e.id.lower(), "id") for e in self.images], "image id (ignoring case)")
+        problems = class_table_problems(self.classes)
+        problems += duplicates("images", [(e.id.lower(), "id") for e in self.images], "image id (ignoring case)")
         for index, entry in enumerate(self.images):
             if entry.specimen is not None and entry.specimen not in self.specimens:
                 known = ", ".join(self.specimens) or "none"
@@ -138,13 +130,3 @@ class ProjectDocument(_Document):
                     )
                 )
         return problems
-
-
-def _duplicates(field: str, keyed: list[tuple[object, str]], what: str) -> list[tuple[tuple, str]]:
-    seen: dict[object, int] = {}
-    problems = []
-    for index, (key, attribute) in enumerate(keyed):
-        if key in seen:
-            problems.append(((field, index, attribute), f"{what} {key!r} is used twice (also at {field}[{seen[key]}])"))
-        seen.setdefault(key, index)
-    return problems
