@@ -25,11 +25,17 @@ def register(commands) -> None:
     parser.set_defaults(run=run)
 
 
+MARKER = "steelseg-demo.json"
+
+
 def run(args) -> int:
     from steelseg_gui.cli.demo_pipelines import OPTICAL_GRADES, optical_pipeline, uhcs_pipeline
 
     out = Path(args.out)
-    _remove_earlier_demo(out, ["uhcs", *OPTICAL_GRADES])
+    names = ["uhcs", "report_uhcs.html"]
+    for grade in OPTICAL_GRADES:
+        names += [grade, f"segmentation_{grade}", f"report_{grade}.html"]
+    _remove_earlier_demo(out, names)
     reports = [uhcs_pipeline(out / "uhcs", out / "report_uhcs.html")]
     for grade in OPTICAL_GRADES:
         reports.append(
@@ -39,13 +45,44 @@ def run(args) -> int:
     return 0
 
 
-def _remove_earlier_demo(out: Path, projects: list[str]) -> None:
-    """Remove what an earlier demo wrote into ``out`` (its projects, segmentations and reports), nothing else."""
+def _remove_earlier_demo(out: Path, names: list[str]) -> None:
+    """Remove what an earlier demo wrote into ``out`` (the names its marker file lists), nothing
+    else: a path the demo would write that an earlier demo did not is refused. The marker is
+    written before anything else, so even an interrupted demo is cleaned up by the next one."""
+    import json
     import shutil
 
-    for name in projects:
-        if (out / name / "project.json").is_file():
-            shutil.rmtree(out / name)
-        if (out / f"segmentation_{name}" / "summary.json").is_file():
-            shutil.rmtree(out / f"segmentation_{name}")
-        (out / f"report_{name}.html").unlink(missing_ok=True)
+    from steelseg_gui.core.atomic import atomic_write_json
+    from steelseg_gui.core.errors import OutputError
+
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: is a file; give the demo a folder with --out")
+    try:
+        earlier = set(json.loads((out / MARKER).read_text(encoding="utf-8")).get("written", []))
+    except (OSError, ValueError, AttributeError):
+        earlier = set()
+    for name in names:
+        path = out / name
+        if (path.exists() or path.is_symlink()) and name not in earlier and not _from_demo_0_1(path):
+            raise OutputError(f"{path}: exists and was not written by an earlier demo; choose another --out")
+    atomic_write_json(out / MARKER, {"written": names})
+    for name in names:
+        path = out / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _from_demo_0_1(path: Path) -> bool:
+    """What a demo of SteelSeg 0.1 (which wrote no marker) left: its projects, segmentations, reports."""
+    import json
+
+    try:
+        if (path / "project.json").is_file():
+            return json.loads((path / "project.json").read_text(encoding="utf-8")).get("name", "").endswith("demo")
+        if path.is_dir():
+            return (path / "summary.json").is_file() and (path / "records").is_dir()
+        return path.suffix == ".html" and "SteelSeg" in path.read_text(encoding="utf-8", errors="replace")[:4000]
+    except (OSError, ValueError, AttributeError):
+        return False

@@ -57,8 +57,10 @@ def optical_pipeline(grade: str, folder: Path, segmentation: Path, report_path: 
         ),
         f"segmenting {grade.upper()} with the default model",
     )
+    names = {record["source"]: record["name"] for record in batch.records}
     for entry in entries:
-        project.save_mask(entry.id, read_label_image(segmentation / f"{entry.id}.png"), "auto", source_model="default")
+        mask = read_label_image(segmentation / f"{names[str(project.image_path(entry).resolve())]}.png")
+        project.save_mask(entry.id, mask, "auto", source_model="default")
     for record in batch.records:
         print(f"{grade}: {record['name']:<24} pearlite {record['fractions']['pearlite']:.3f}")
     pearlite = batch.summary["classes"]["pearlite"]["mean"]

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from steelseg_gui.core.quantify.metrics import EvaluationResult
 
 
+PLOTS = ("confusion_matrix.png", "per_class.png")
+
+
 def register(commands) -> None:
     parser = commands.add_parser("evaluate", help="score predicted masks against true masks")
     parser.add_argument("--pred", required=True, metavar="DIR", help="folder of predicted label images")
@@ -33,10 +36,17 @@ def register(commands) -> None:
 
 
 def run(args) -> int:
+    from steelseg_gui.cli.targets import PNG_SIGNATURE, replaceable_file, replaceable_files
     from steelseg_gui.core.atomic import atomic_write_bytes, atomic_write_json
     from steelseg_gui.core.quantify.evaluation import evaluate_folders, pair_masks
     from steelseg_gui.core.quantify.plots import confusion_figure, per_class_figure, save_figure
 
+    if args.json:
+        replaceable_file(args.json, b'"global_accuracy"', "metrics JSON")
+    if args.csv:
+        replaceable_file(args.csv, b"image,global_accuracy", "per-image CSV")
+    if args.plots:
+        replaceable_files(args.plots, list(PLOTS), PNG_SIGNATURE, "plot")
     pairs, unmatched = pair_masks(Path(args.pred), Path(args.truth))
     for message in unmatched:
         print(f"warning: {message}", file=sys.stderr)
@@ -48,8 +58,8 @@ def run(args) -> int:
     if args.csv:
         atomic_write_bytes(args.csv, per_image_csv(result).encode("utf-8"))
     if args.plots:
-        save_figure(confusion_figure(result), Path(args.plots) / "confusion_matrix.png")
-        save_figure(per_class_figure(result), Path(args.plots) / "per_class.png")
+        save_figure(confusion_figure(result), Path(args.plots) / PLOTS[0])
+        save_figure(per_class_figure(result), Path(args.plots) / PLOTS[1])
     return 0
 
 

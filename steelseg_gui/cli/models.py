@@ -35,6 +35,29 @@ def run_export(args) -> int:
     from steelseg_gui.core.nets.bundle import load_net
     from steelseg_gui.core.nets.onnx_export import export_onnx
 
-    path = export_onnx(load_net(args.folder), Path(args.onnx))
+    target = _replaceable_onnx_path(Path(args.onnx))
+    model = load_net(args.folder)
+    path = export_onnx(model, target)
     print(f"wrote {path}: input 'image' (N, C, H, W) normalised as config.json says, output 'scores' (N, K, H, W)")
     return 0
+
+
+def _replaceable_onnx_path(path: Path) -> Path:
+    """``path`` when it is absent or an ONNX model (a previous export); a folder, a link or any
+    other file is refused, never replaced."""
+    if path.is_symlink() or path.is_dir():
+        raise ModelError(
+            f"{path}: is a {'link' if path.is_symlink() else 'folder'}; "
+            f"give the file to write, e.g. {path / 'model.onnx'}"
+        )
+    if path.exists():
+        import onnx
+
+        try:
+            onnx.load(str(path), load_external_data=False)
+        except Exception:  # onnx raises several types for files that are not models
+            raise ModelError(
+                f"{path}: exists and is not an ONNX model; SteelSeg replaces only an earlier export, "
+                "choose another file"
+            ) from None
+    return path

@@ -23,12 +23,14 @@ def register(commands) -> None:
 
 
 def run_report(args) -> int:
+    from steelseg_gui.cli.targets import replaceable_file
     from steelseg_gui.core.project.classes import ClassTable
     from steelseg_gui.core.project.folder import Project
     from steelseg_gui.core.report.project_report import folders_report, project_report, write_report
 
     if bool(args.project) == bool(args.pred):
         raise SteelSegError("give either a PROJECT folder or --pred DIR --truth DIR")
+    replaceable_file(args.out, b"SteelSeg", "HTML report")
     if args.project:
         content = run_with_bar(project_report(Project.open(args.project), args.device), "scoring models")
     else:

@@ -91,20 +91,21 @@ def run_apply(args) -> int:
 
     from steelseg_gui.core.forest.bundle import load_forest
     from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
+    from steelseg_gui.core.segment.output_folder import OutputFolder
     from steelseg_gui.core.segment.outputs import OutputOptions, write_outputs
 
     forest = load_forest(args.model)
     for path in args.images:  # check every image before writing anything
         forest.check_channels(read_micrograph(path).channels, str(path))
-    out = Path(args.out)
-    for path in args.images:
-        micrograph = read_micrograph(path)
+    folder = OutputFolder(args.out)
+    for item in folder.assign([Path(path) for path in args.images]):
+        micrograph = read_micrograph(item.path)
         result = run_with_bar(
             forest.predict(to_float01(micrograph.data), micrograph.path.name, exact=args.exact), micrograph.path.name
         )
         write_outputs(
-            out,
-            micrograph.path.stem,
+            folder.root,
+            item.name,
             micrograph.data,
             result,
             forest.classes,
@@ -113,7 +114,8 @@ def run_apply(args) -> int:
         fractions = ", ".join(
             f"{forest.classes.name_of(v)} {np.mean(result.labels == v):.1%}" for v in forest.class_values
         )
-        print(f"{micrograph.path.name}: {fractions}")
+        renamed = f" (written as {item.name}.png)" if item.renamed else ""
+        print(f"{micrograph.path.name}: {fractions}{renamed}")
     return 0
 
 
@@ -136,5 +138,7 @@ def _class_table(names: str | None, items):
 
     if names:
         return ClassTable.from_names([n.strip() for n in names.split(",")])
-    present = set().union(*(label_values(item.scribbles) for item in items))
+    present = set().union(*(label_values(item.scribbles) for item in items)) - {0}
+    if not present:
+        return ClassTable.default()  # the forest then says that the scribbles are empty
     return ClassTable.numbered(present, tuple(name for name, _ in DEFAULT_CLASSES))

@@ -52,5 +52,9 @@ def run_segment(args) -> int:
         print(f"  lever-rule carbon estimate {carbon['mean']:.3f} wt %")
     for record in report.failed:
         print(f"  failed: {record['error']}")
+    for path, name in report.renamed:
+        print(f"  note: {path} is written as {name}.png (another input has the same name)")
+    if report.duplicates:
+        print(f"  note: {report.duplicates} input(s) named more than once were segmented once")
     print(f"masks, phase_fractions.csv, summary.json and errors.csv in {Path(args.out)}")
     return EXIT_SOME_FAILED if report.failed else 0

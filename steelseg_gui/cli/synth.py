@@ -49,9 +49,11 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def run(args) -> int:
+    from steelseg_gui.cli.targets import empty_or_own_folder, synth_folder
     from steelseg_gui.core.synthetic.micrographs import write_synthetic_set
 
     width, height = parse_size(args.size)
+    empty_or_own_folder(args.out, synth_folder, "synthetic micrographs")
     spec = SynthSpec(width, height, args.pearlite, args.grain_size_um, args.pixel_size_um, args.seed)
     truth = run_with_bar(write_synthetic_set(args.out, args.count, spec), "synth")
     for name, values in truth["images"].items():

@@ -118,6 +118,7 @@ def run_train(args) -> int:
         colour_jitter=args.colour_jitter,
     )
     check_settings(settings)
+    _check_targets(args)
     items, classes = _training_data(args)
     check_labelled(items, classes)
     with warnings.catch_warnings(record=True) as caught:
@@ -137,6 +138,19 @@ def run_train(args) -> int:
         print(f"  {key:<18} {value:.4f}" if isinstance(value, float) else f"  {key:<18} {value}")
     print(f"model written to {Path(args.out)} (curves in {Path(args.out) / 'curves.png'})")
     return 0
+
+
+def _check_targets(args) -> None:
+    """The model folder and the tile folder may take what this run writes; the resume checkpoint is sound."""
+    from steelseg_gui.cli.targets import empty_or_own_folder, tile_folder
+    from steelseg_gui.core.bundle import check_writable_bundle_path
+    from steelseg_gui.core.nets.checkpoint import read_checkpoint
+
+    check_writable_bundle_path(args.out)
+    if args.export_tiles:
+        empty_or_own_folder(args.export_tiles, tile_folder, "exported tiles")
+    if args.resume:
+        read_checkpoint(args.resume)
 
 
 def _training_data(args):

@@ -227,6 +227,23 @@ def data_fingerprint(arrays: Iterable[np.ndarray]) -> str:
     return digest.hexdigest()
 
 
+FINGERPRINT_FILES = (CONFIG_FILE, "weights.safetensors", "forest.safetensors", "forest.skops")
+
+
+def model_fingerprint(folder: str | Path) -> str:
+    """SHA-256 of a model's configuration and weights: equal fingerprints, the same model (a model
+    retrained into the same folder gets another one)."""
+    digest = hashlib.sha256()
+    for name in FINGERPRINT_FILES:
+        path = Path(folder) / name
+        if path.is_file():
+            digest.update(name.encode())
+            with open(path, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+    return digest.hexdigest()
+
+
 def base_versions() -> dict[str, str]:
     """Versions every model records: SteelSeg, Python, numpy."""
     return {"steelseg": __version__, "python": platform.python_version(), "numpy": np.__version__}

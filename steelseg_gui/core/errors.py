@@ -28,3 +28,8 @@ class ClassInUseError(ProjectError):
 
 class ModelError(SteelSegError):
     """A saved model folder is missing, corrupt, of another kind, or unsafe to load."""
+
+
+class OutputError(SteelSegError):
+    """An output cannot be written without replacing something SteelSeg did not write, or outside
+    the folder the user named."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from steelseg_gui.core.atomic import temporary_name
 from steelseg_gui.core.nets.bundle import NetModel
 
 
@@ -18,7 +19,7 @@ def export_onnx(model: NetModel, path: str | Path, tile: int | None = None) -> P
     example = torch.zeros(1, model.channels, tile, tile)
     network = model.network.to("cpu").eval()
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.tmp")
+    staging = temporary_name(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter(

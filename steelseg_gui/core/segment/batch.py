@@ -1,9 +1,10 @@
 """Batch segmentation of folders of micrographs: masks, phase fractions with confidence, errors.
 
 Each image is one task (:func:`segment_file`): read, segment, write its outputs
-(:mod:`steelseg_gui.core.segment.outputs`) and a record ``records/STEM.json`` (fractions or the
-error). A rerun skips images whose record says done. Tasks run in this process or, given a
-scheduler address, on a Dask distributed cluster. At the end ``phase_fractions.csv``,
+(:mod:`steelseg_gui.core.segment.outputs`) and a record ``records/NAME.json`` (fractions or the
+error, the input, the model's fingerprint). Output names are unique per input and a rerun skips
+only images this model already segmented (:mod:`steelseg_gui.core.segment.output_folder`). Tasks
+run in this process or, given a scheduler address, on a Dask distributed cluster. At the end ``phase_fractions.csv``,
 ``summary.json`` and ``errors.csv`` (failed images with the reason) are written from all records.
 """
 
@@ -11,20 +12,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from steelseg_gui.core.atomic import atomic_write_bytes, atomic_write_json
+from steelseg_gui.core.bundle import model_fingerprint
 from steelseg_gui.core.errors import MicrographError, SteelSegError
 from steelseg_gui.core.imaging.micrograph import is_micrograph_file, read_micrograph, to_float01
 from steelseg_gui.core.jobs import Job, Progress, run_job
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.quantify.summary import measure_field, summarise
 from steelseg_gui.core.segment.loader import load_segmenter
-from steelseg_gui.core.segment.outputs import OutputOptions, write_outputs
-
-RECORDS = "records"
+from steelseg_gui.core.segment.output_folder import RECORDS, Assignment, OutputFolder, input_stamp
+from steelseg_gui.core.segment.outputs import OutputOptions, output_names, write_outputs
 
 
 @dataclass
@@ -39,10 +39,14 @@ class BatchOptions:
 
 @dataclass
 class BatchReport:
-    """Records of every image (done, skipped because already done, or failed) and the summary."""
+    """Records of every image (done, skipped because already done, or failed), the summary, the
+    inputs whose outputs got another name than their stem (input path, output name) and how many
+    inputs were named twice (segmented once)."""
 
     records: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: int = 0
 
     @property
     def failed(self) -> list[dict]:
@@ -62,14 +66,20 @@ def input_files(paths: list[str | Path]) -> list[Path]:
     return files
 
 
-def segment_file(model: str, path: str, out: str, options: BatchOptions) -> dict:
-    """Segment one file and write its outputs and record; never raises for a bad image (the record says why)."""
-    record = {"name": Path(path).stem, "path": str(path)}
+def segment_file(
+    model: str, path: str, out: str, options: BatchOptions, name: str | None = None, fingerprint: str | None = None
+) -> dict:
+    """Segment one file into the outputs called ``name`` (default: its stem) and write its record;
+    never raises for a bad image (the record says why)."""
+    record = {"name": name or Path(path).stem, "path": str(path), "source": str(Path(path).resolve())}
+    record.update(model=model, model_fingerprint=fingerprint)
     try:
+        record["input"] = input_stamp(Path(path))
         segmenter = load_segmenter(model, options.device)
         micrograph = read_micrograph(path)
         result = run_job(segmenter.segment(to_float01(micrograph.data), Path(path).name))
-        write_outputs(Path(out), record["name"], micrograph.data, result, segmenter.classes, options.outputs)
+        written = write_outputs(Path(out), record["name"], micrograph.data, result, segmenter.classes, options.outputs)
+        record["outputs"] = [p.name for p in written]
         pixel_size = options.pixel_size_um or micrograph.pixel_size_um
         record.update(measure_field(result.labels, segmenter.classes, pixel_size))
     except SteelSegError as exc:
@@ -87,48 +97,58 @@ def segment_batch(
     options: BatchOptions | None = None,
     scheduler: str | None = None,
 ) -> Job[BatchReport]:
-    """Segment every input file into ``out`` (a job); images with a done record are skipped."""
+    """Segment every input file into ``out`` (a job); images this model already segmented are skipped.
+
+    Outputs are named per input (see :mod:`.output_folder`): inputs that share a stem get distinct
+    names, listed in the report's ``renamed``.
+    """
     options = options or BatchOptions()
     from steelseg_gui.core.resources import resolve_model
 
     model, out = str(resolve_model(model)), Path(out)
     classes = load_segmenter(model, options.device).classes  # checks the model before any image is read
+    fingerprint = model_fingerprint(model)
     files = input_files(inputs)
-    out.mkdir(parents=True, exist_ok=True)
+    folder = OutputFolder(out)
+    folder.check_tables_writable()
+    assignments = folder.assign(files)
     records, todo = {}, []
-    for path in files:
-        previous = _done_record(out, path)
-        if previous is None:
-            todo.append(path)
+    for item in assignments:
+        if _already_done(item, fingerprint, out, options.outputs):
+            records[item.name] = {**item.previous, "skipped": True}
         else:
-            records[path.stem] = {**previous, "skipped": True}
-    yield Progress(len(records), len(files), f"{len(records)} images already done, {len(todo)} to segment")
+            todo.append(item)
+    yield Progress(len(records), len(assignments), f"{len(records)} images already done, {len(todo)} to segment")
     tasks = (
-        _run_distributed(model, todo, out, options, scheduler)
+        _run_distributed(model, todo, out, options, scheduler, fingerprint)
         if scheduler
-        else (segment_file(model, str(p), str(out), options) for p in todo)
+        else (segment_file(model, str(a.path), str(out), options, a.name, fingerprint) for a in todo)
     )
     for record in tasks:
         records[record["name"]] = record
-        yield Progress(len(records), len(files), f"{record['name']}: " + ("failed" if record.get("error") else "done"))
-    ordered = [records[p.stem] for p in files]
-    report = BatchReport(ordered, summarise(ordered, classes))
+        done = len(records)
+        yield Progress(done, len(assignments), f"{record['name']}: " + ("failed" if record.get("error") else "done"))
+    ordered = [records[a.name] for a in assignments]
+    renamed = [(str(a.path), a.name) for a in assignments if a.renamed]
+    report = BatchReport(ordered, summarise(ordered, classes), renamed, len(files) - len(assignments))
     write_tables(out, report, classes)
     return report
 
 
-def _done_record(out: Path, path: Path) -> dict | None:
-    record_path = out / RECORDS / f"{path.stem}.json"
-    if not record_path.is_file() or not (out / f"{path.stem}.png").is_file():
-        return None
-    try:
-        record = json.loads(record_path.read_text())
-    except (json.JSONDecodeError, OSError):
-        return None
-    return record if "fractions" in record and not record.get("error") else None
+def _already_done(item: Assignment, fingerprint: str, out: Path, outputs: OutputOptions) -> bool:
+    """Done before by this very model on this very file, with every output asked for still there."""
+    record = item.previous
+    if not record or not record.get("fractions") or record.get("error"):
+        return False
+    if record.get("model_fingerprint") != fingerprint or record.get("input") != input_stamp(item.path):
+        return False
+    wanted = output_names(item.name, outputs)
+    return set(wanted) <= set(record.get("outputs") or []) and all((out / name).is_file() for name in wanted)
 
 
-def _run_distributed(model: str, files: list[Path], out: Path, options: BatchOptions, scheduler: str):
+def _run_distributed(
+    model: str, todo: list[Assignment], out: Path, options: BatchOptions, scheduler: str, fingerprint: str
+):
     try:
         from distributed import Client, as_completed
     except ImportError as exc:
@@ -140,10 +160,12 @@ def _run_distributed(model: str, files: list[Path], out: Path, options: BatchOpt
     try:
         futures = client.map(
             segment_file,
-            [model] * len(files),
-            [str(p) for p in files],
-            [str(out)] * len(files),
-            [options] * len(files),
+            [model] * len(todo),
+            [str(a.path) for a in todo],
+            [str(out)] * len(todo),
+            [options] * len(todo),
+            [a.name for a in todo],
+            [fingerprint] * len(todo),
             pure=False,
         )
         for future in as_completed(futures):
@@ -163,6 +185,7 @@ def write_tables(out: Path, report: BatchReport, classes: ClassTable) -> None:
             "pixel size (um/px)",
             "ferrite-region intercept (mm)",
             "ASTM E112 G (lower bound)",
+            "file",
         ]
     )
     for r in report.records:
@@ -174,6 +197,7 @@ def write_tables(out: Path, report: BatchReport, classes: ClassTable) -> None:
                     r.get("pixel_size_um") or "",
                     r.get("ferrite_intercept_mm", ""),
                     r.get("astm_grain_size_number", ""),
+                    r.get("path", ""),
                 ]
             )
     atomic_write_bytes(out / "phase_fractions.csv", rows.getvalue().encode())

@@ -51,6 +51,16 @@ def write_outputs(
     return written
 
 
+def output_names(stem: str, options: OutputOptions = OutputOptions()) -> list[str]:
+    """The file names :func:`write_outputs` writes for ``stem`` with ``options``."""
+    names = [f"{stem}.png"]
+    if options.probabilities:
+        names += [f"{stem}_probabilities.tif", f"{stem}_uncertainty.tif"]
+    if options.overlay:
+        names.append(f"{stem}_overlay.png")
+    return names
+
+
 def overlay_image(raw: np.ndarray, labels: np.ndarray, classes: ClassTable, alpha: float = OVERLAY_ALPHA) -> np.ndarray:
     """``(H, W, 3)`` uint8: the micrograph in grey with each class's colour blended in at ``alpha``."""
     grey = to_float01(raw).mean(axis=2)
