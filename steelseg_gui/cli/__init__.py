@@ -8,6 +8,7 @@ problem, without a traceback, and the command exits with code 2; so are the oper
 from __future__ import annotations
 
 import errno
+import logging
 import sys
 import warnings
 
@@ -47,6 +48,7 @@ def parse(argv: list[str] | None = None):
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     warnings.simplefilter("ignore")  # notes about images are printed by the commands themselves
+    logging.getLogger("tifffile").setLevel(logging.CRITICAL)  # SteelSeg reports a damaged file in one line
     try:
         return int(args.run(args) or 0)
     except SteelSegError as exc:

@@ -8,7 +8,8 @@ from steelseg_gui.core.jobs import Job, Progress, T, run_job
 def run_with_bar(job: Job[T], description: str) -> T:
     from tqdm import tqdm
 
-    with tqdm(total=1, desc=description, unit="step", leave=False) as bar:
+    # disable=None: no bar when stderr is not a terminal (a log file, a pipe), only results and errors
+    with tqdm(total=1, desc=description, unit="step", leave=False, disable=None) as bar:
 
         def show(report: Progress) -> None:
             bar.total = max(report.total, 1)

@@ -30,7 +30,7 @@ def run_report(args) -> int:
 
     if bool(args.project) == bool(args.pred):
         raise SteelSegError("give either a PROJECT folder or --pred DIR --truth DIR")
-    replaceable_file(args.out, b"SteelSeg", "HTML report")
+    replaceable_file(args.out, (b"<html", b"SteelSeg"), "HTML report")
     if args.project:
         content = run_with_bar(project_report(Project.open(args.project), args.device), "scoring models")
     else:

@@ -60,6 +60,7 @@ def register(commands) -> None:
 
 
 def run_train(args) -> int:
+    from steelseg_gui.core.bundle import check_writable_bundle_path
     from steelseg_gui.core.forest.bundle import save_forest
     from steelseg_gui.core.forest.pixel_forest import ScribbledImage, train_forest
     from steelseg_gui.core.imaging.labels import read_label_image
@@ -70,8 +71,7 @@ def run_train(args) -> int:
             f"{len(args.image)} --image but {len(args.scribbles)} --scribbles; give one "
             "scribble file per image, in the same order"
         )
-    if args.trees < 1:
-        raise SteelSegError("--trees must be at least 1")
+    check_writable_bundle_path(args.out)
     items = [
         ScribbledImage(Path(i).name, to_float01(read_micrograph(i).data), read_label_image(s))
         for i, s in zip(args.image, args.scribbles)
@@ -120,10 +120,12 @@ def run_apply(args) -> int:
 
 
 def run_propagate(args) -> int:
+    from steelseg_gui.core.bundle import check_writable_bundle_path
     from steelseg_gui.core.forest.project_propagation import propagate_project
     from steelseg_gui.core.project.folder import Project
 
     project = Project.open(args.project)
+    check_writable_bundle_path(project.folder / "models" / "forest")
     report = run_with_bar(propagate_project(project, args.trees, args.seed, args.include_reviewed), "propagating")
     print(f"forest saved to {report.model_folder}")
     print(f"auto-masks written for {len(report.written)} image(s): {', '.join(report.written) or 'none'}")

@@ -35,8 +35,10 @@ def register(commands) -> None:
 
 def run_segment(args) -> int:
     from steelseg_gui.core.segment.batch import BatchOptions, segment_batch
+    from steelseg_gui.core.segment.output_folder import check_output_folder
     from steelseg_gui.core.segment.outputs import OutputOptions
 
+    check_output_folder(args.out)
     options = BatchOptions(OutputOptions(args.probabilities, args.overlay), args.device, args.pixel_size_um)
     report = run_with_bar(segment_batch(args.model, args.inputs, args.out, options, args.scheduler), "segmenting")
     skipped = sum(1 for r in report.records if r.get("skipped"))

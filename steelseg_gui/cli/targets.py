@@ -13,16 +13,18 @@ SNIFF_BYTES = 65536
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def replaceable_file(path: str | Path, signature: bytes, what: str) -> Path:
+def replaceable_file(path: str | Path, signature: bytes | tuple[bytes, ...], what: str) -> Path:
     """``path`` when it is absent or a file SteelSeg wrote before (its first 64 KiB hold
-    ``signature``); a folder, a link or any other file is an :class:`OutputError`."""
+    ``signature``, or every part of it, ignoring case); a folder, a link or any other file is an
+    :class:`OutputError`."""
     path = Path(path)
     if path.is_symlink() or path.is_dir():
         raise OutputError(f"{path}: is a {'link' if path.is_symlink() else 'folder'}; give the {what} file to write")
     if path.exists():
         with open(path, "rb") as handle:
             head = handle.read(SNIFF_BYTES)
-        if signature not in head:
+        parts = signature if isinstance(signature, tuple) else (signature,)
+        if not all(part.lower() in head.lower() for part in parts):
             raise OutputError(
                 f"{path}: exists and is not a {what} SteelSeg wrote; SteelSeg never replaces other files, "
                 "choose another name"

@@ -47,13 +47,19 @@ def input_stamp(path: Path) -> dict:
     return {"size": status.st_size, "mtime_ns": status.st_mtime_ns}
 
 
+def check_output_folder(out: str | Path) -> Path:
+    """``out`` when it is a folder or absent (a file there is refused), checked before any work."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: is a file, not a folder; give a folder for the outputs with --out")
+    return out
+
+
 class OutputFolder:
     """An output folder: ``out`` must be a folder (created when absent), not a file."""
 
     def __init__(self, out: str | Path):
-        self.root = Path(out)
-        if self.root.exists() and not self.root.is_dir():
-            raise OutputError(f"{self.root}: is a file, not a folder; give a folder for the outputs with --out")
+        self.root = check_output_folder(out)
         self.root.mkdir(parents=True, exist_ok=True)
         self.records = self.root / RECORDS
         self._check_records_inside()
