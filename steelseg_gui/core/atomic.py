@@ -180,7 +180,11 @@ def _remove(path: Path) -> None:
 
 
 def _sync_tree(folder: Path) -> None:
-    """Flush the staging folder's entries to disk, so the folder put in place is complete."""
+    """Give the staging folder's files the normal permissions (a library may create them 0600) and
+    flush the folder's entries to disk, so the folder put in place is complete and readable."""
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            os.chmod(path, FILE_MODE)
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
         try:

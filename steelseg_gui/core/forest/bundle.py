@@ -46,12 +46,11 @@ def forest_config(forest: PixelForest, pixel_size_um: float | None = None) -> di
 
 def save_forest(forest: PixelForest, folder: str | Path, pixel_size_um: float | None = None) -> Path:
     """Write the model folder atomically (an existing model folder is replaced only once the new one is complete)."""
-    from safetensors.numpy import save_file
+    from safetensors.numpy import save
 
+    data = save(forest.flat.to_arrays())  # bytes, written by Python: a full disk is an OSError
     return write_bundle(
-        folder,
-        forest_config(forest, pixel_size_um),
-        lambda staging: save_file(forest.flat.to_arrays(), str(staging / FOREST_FILE)),
+        folder, forest_config(forest, pixel_size_um), lambda staging: (staging / FOREST_FILE).write_bytes(data)
     )
 
 
