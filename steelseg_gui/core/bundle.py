@@ -149,6 +149,8 @@ def read_model_config(folder: str | Path, kind: str | None = None) -> dict:
     SteelSeg, malformed or (given ``kind``) of another kind of model."""
     folder = Path(folder)
     path = folder / CONFIG_FILE
+    if not folder.is_dir() and folder.parent.is_dir():
+        remove_stale_temporaries(folder.parent)  # a writer killed between its two renames: put the model back
     if not folder.is_dir():
         raise ModelError(f"{folder}: model folder not found")
     if not path.is_file():

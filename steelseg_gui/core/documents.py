@@ -16,7 +16,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    Strict,
+    ValidationError,
+)
 
 from steelseg_gui.core.errors import SteelSegError
 
@@ -48,6 +57,14 @@ def _finite(value: Any) -> float:
     if not math.isfinite(value):
         raise ValueError(f"must be a finite number, got {_show(value)}")
     return float(value)
+
+
+def _number(value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"must be a number, got {_show(value)}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be a finite number, got {_show(value)}")
+    return value
 
 
 def _positive_finite(value: Any) -> float:
@@ -88,7 +105,7 @@ PositiveInt = Annotated[int, Strict(), Field(gt=0)]
 NonNegativeInt = Annotated[int, Strict(), Field(ge=0)]
 FiniteFloat = Annotated[float, BeforeValidator(_finite)]
 PositiveFloat = Annotated[float, BeforeValidator(_positive_finite)]
-Number = StrictInt | FiniteFloat  # an int stays an int
+Number = Annotated[int | float, PlainValidator(_number)]  # an int stays an int
 StrictStr = Annotated[str, Strict()]
 Text = Annotated[str, Strict(), Field(max_length=100_000), AfterValidator(_text)]
 Label = Annotated[str, Strict(), Field(max_length=200), AfterValidator(_label)]

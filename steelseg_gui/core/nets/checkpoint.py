@@ -104,13 +104,13 @@ class CheckpointDocument(Document):
     epoch: NonNegativeInt = Field(le=1_000_000)
     history: list[dict[Label, Number | None]] = Field(max_length=1_000_000)
     best_loss: FiniteFloat | None
-    best_epoch: Number | None = Field(ge=0)
+    best_epoch: Number | None
     bad_validations: NonNegativeInt
     optimiser_param_groups: list[ParamGroup] = Field(min_length=1)
 
     def consistency_problems(self) -> list[tuple[tuple, str]]:
-        if self.best_epoch is not None and self.best_epoch > self.epoch:
-            return [(("best_epoch",), f"{self.best_epoch:g} is after the last epoch run ({self.epoch})")]
+        if self.best_epoch is not None and not 0 <= self.best_epoch <= self.epoch:
+            return [(("best_epoch",), f"{self.best_epoch:g} is not an epoch run (0 to {self.epoch})")]
         return []
 
 
