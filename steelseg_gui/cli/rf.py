@@ -125,7 +125,7 @@ def run_propagate(args) -> int:
     from steelseg_gui.core.project.folder import Project
 
     project = Project.open(args.project)
-    check_writable_bundle_path(project.folder / "models" / "forest")
+    check_writable_bundle_path(project.model_folder("forest"))
     report = run_with_bar(propagate_project(project, args.trees, args.seed, args.include_reviewed), "propagating")
     print(f"forest saved to {report.model_folder}")
     print(f"auto-masks written for {len(report.written)} image(s): {', '.join(report.written) or 'none'}")

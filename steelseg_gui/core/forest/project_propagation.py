@@ -108,7 +108,7 @@ def propagate_project(
 ) -> Job[PropagationReport]:
     """Train on every scribbled image, save the forest in ``models/``, apply it to the project (a job)."""
     forest = yield from train_project_forest(project, trees, seed)
-    folder = save_forest(forest, project.folder / "models" / model_name, _common_pixel_size(project))
+    folder = save_forest(forest, project.model_folder(model_name), _common_pixel_size(project))
     report = yield from apply_to_project(project, forest, include_reviewed, source_model=folder.name)
     report.model_folder = folder
     return report

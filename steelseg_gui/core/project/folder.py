@@ -216,6 +216,13 @@ class Project(SpecimensMixin):
         return {status: sum(e.status == status for e in self.images) for status in STATUSES}
 
     # ------------------------------------------------------------------ scribbles and masks
+    def model_folder(self, name: str) -> Path:
+        """``models/NAME``, the folder of one of the project's models (a safe name, inside the project)."""
+        try:
+            return self._inside("models", check_safe_name(name))
+        except ValueError as exc:
+            raise ProjectError(f"model name {name!r}: {exc}") from None
+
     def scribble_path(self, image_id: str) -> Path:
         return self._inside("scribbles", f"{_safe_id(image_id)}.png")
 
@@ -339,11 +346,14 @@ class Project(SpecimensMixin):
     def _write(self) -> None:
         text = json.dumps(self._document().model_dump(mode="json"), indent=2, ensure_ascii=False, allow_nan=False)
         data = (text + "\n").encode("utf-8")
+        digest = hashlib.sha256(data).digest()
+        if digest == self._seen:
+            return  # nothing changed: the file (and its backup) stay as they are
         target = self.folder / PROJECT_FILE
         if target.exists():
             atomic_write_bytes(self.folder / BACKUP_FILE, target.read_bytes())
         atomic_write_bytes(target, data)
-        self._seen = hashlib.sha256(data).digest()
+        self._seen = digest
 
     def _inside(self, sub: str, name: str) -> Path:
         """``folder/sub/name``, refused when ``sub`` leads out of the project (a link elsewhere)."""

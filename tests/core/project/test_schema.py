@@ -227,6 +227,12 @@ def test_label_folder_linked_out_of_the_project_is_refused(project, grey_png, tm
     assert list(outside.iterdir()) == []
     with pytest.raises(ProjectError, match="must be a safe name"):
         project.mask_path("../../victim/mask")
+    (project.folder / "models").rmdir()
+    os.symlink(outside, project.folder / "models")
+    with pytest.raises(ProjectError, match="leads outside the project"):
+        project.model_folder("forest")
+    with pytest.raises(ProjectError, match="model name '../forest'"):
+        Project.create(tmp_path / "other").model_folder("../forest")
 
 
 @pytest.mark.parametrize(
