@@ -6,7 +6,7 @@
 2. Optical SAE 1020 and SAE 1045 (ferrite/pearlite), one project per steel (fractions and the
    lever-rule carbon of two steels are never pooled): the bundled default net segments them;
    phase fractions with confidence intervals and the lever-rule carbon estimate are written.
-3. One HTML report per project.
+3. One report per project, as HTML and as PDF.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ def run(args) -> int:
         reports.append(
             optical_pipeline(grade, out / grade, out / f"segmentation_{grade}", out / f"report_{grade}.html")
         )
-    print("\nreports:\n" + "\n".join(f"  {report.resolve()}" for report in reports))
+    print(
+        "\nreports (HTML and PDF):\n"
+        + "\n".join(f"  {report.resolve()}\n  {report.with_suffix('.pdf').resolve()}" for report in reports)
+    )
     return 0
 
 
@@ -49,3 +52,4 @@ def _remove_earlier_demo(out: Path, projects: list[str]) -> None:
         if (out / f"segmentation_{name}" / "summary.json").is_file():
             shutil.rmtree(out / f"segmentation_{name}")
         (out / f"report_{name}.html").unlink(missing_ok=True)
+        (out / f"report_{name}.pdf").unlink(missing_ok=True)

@@ -10,7 +10,8 @@ from steelseg_gui.core.imaging.labels import read_label_image
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.project.folder import Project
 from steelseg_gui.core.quantify.fractions import lever_rule_carbon
-from steelseg_gui.core.report.project_report import project_report, write_report
+from steelseg_gui.core.report.project_report import project_report
+from steelseg_gui.core.report.render import write_html, write_pdf
 from steelseg_gui.core.resources import UHCS_CLASSES, bundled_samples
 from steelseg_gui.core.segment.batch import BatchOptions, segment_batch
 from steelseg_gui.core.segment.outputs import OutputOptions
@@ -18,6 +19,12 @@ from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
 
 DEMO_TREES = 100
 OPTICAL_GRADES = {"sae1020": (0.18, 0.23), "sae1045": (0.43, 0.50)}  # nominal carbon, wt % (SAE J403)
+
+
+def write_reports(content, report_path: Path) -> Path:
+    """The report as HTML at ``report_path`` and as PDF beside it (same name, ``.pdf``)."""
+    write_pdf(content, report_path.with_suffix(".pdf"))
+    return write_html(content, report_path)
 
 
 def uhcs_pipeline(folder: Path, report_path: Path) -> Path:
@@ -33,8 +40,7 @@ def uhcs_pipeline(folder: Path, report_path: Path) -> Path:
     print(f"UHCS: forest saved in {propagation.model_folder}; auto-masks for {len(propagation.written)} images")
     for image_id, truth in truths.items():
         project.save_mask(image_id, truth, "reviewed")  # the published masks stand in for the review
-    write_report(run_with_bar(project_report(project), "scoring models"), report_path)
-    return report_path
+    return write_reports(run_with_bar(project_report(project), "scoring models"), report_path)
 
 
 def optical_pipeline(grade: str, folder: Path, segmentation: Path, report_path: Path) -> Path:
@@ -59,5 +65,4 @@ def optical_pipeline(grade: str, folder: Path, segmentation: Path, report_path: 
         f"{lever_rule_carbon(pearlite):.2f} wt % (nominal {low:.2f}–{high:.2f} wt %)"
     )
     print(f"{grade}: masks, phase_fractions.csv and summary.json in {segmentation}")
-    write_report(run_with_bar(project_report(project), "writing the report"), report_path)
-    return report_path
+    return write_reports(run_with_bar(project_report(project), "writing the report"), report_path)
