@@ -44,8 +44,12 @@ class ModelProvenance:
         }
 
     @property
-    def config_text(self) -> str:
-        return json.dumps(self.config, indent=1, default=str)
+    def config_items(self) -> list[tuple[str, str]]:
+        """Each top-level field of ``config.json`` with its value as compact JSON (for the appendix)."""
+        return [
+            (key, json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str))
+            for key, value in self.config.items()
+        ]
 
 
 @dataclass
