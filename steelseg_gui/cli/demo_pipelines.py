@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from steelseg_gui.cli.progress_bar import run_with_bar
+from steelseg_gui.core.errors import MicrographError
 from steelseg_gui.core.forest.project_propagation import propagate_project
 from steelseg_gui.core.imaging.labels import read_label_image
 from steelseg_gui.core.project.classes import ClassTable
@@ -32,7 +33,7 @@ def uhcs_pipeline(folder: Path, report_path: Path) -> Path:
     project = Project.create(folder, name="UHCS demo", classes=ClassTable.from_names(list(UHCS_CLASSES)))
     samples = [s for s in bundled_samples() if s.mask is not None]
     truths = {}
-    for sample, entry in zip(samples, project.add_images([s.image for s in samples], copy=True)):
+    for sample, entry in zip(samples, _all_added(project, [s.image for s in samples])):
         truths[entry.id] = read_label_image(sample.mask, zero_based=True)
         project.save_scribbles(entry.id, simulate_scribbles(truths[entry.id], coverage=0.01, seed=0))
     print(f"UHCS: {len(samples)} images, scribbles on each (1 % of pixels, simulated)")
@@ -43,11 +44,19 @@ def uhcs_pipeline(folder: Path, report_path: Path) -> Path:
     return write_reports(run_with_bar(project_report(project), "scoring models"), report_path)
 
 
+def _all_added(project: Project, images: list[Path]) -> list:
+    """Copy the bundled images into the project; any that fails stops the demo with its reason."""
+    result = project.add_images(images, copy=True)
+    if result.failed:
+        raise MicrographError(result.failed[0].reason)
+    return result.added
+
+
 def optical_pipeline(grade: str, folder: Path, segmentation: Path, report_path: Path) -> Path:
     """The default net on the bundled optical micrographs of one steel ``grade`` → fractions → report."""
     project = Project.create(folder, name=f"Optical {grade.upper()} ferrite-pearlite demo")
     images = [s.image for s in bundled_samples() if s.mask is None and s.image.stem.startswith(grade)]
-    entries = project.add_images(images, copy=True)
+    entries = _all_added(project, images)
     batch = run_with_bar(
         segment_batch(
             "default", [project.image_path(e) for e in entries], segmentation, BatchOptions(OutputOptions(overlay=True))
@@ -55,7 +64,7 @@ def optical_pipeline(grade: str, folder: Path, segmentation: Path, report_path: 
         f"segmenting {grade.upper()} with the default model",
     )
     for entry in entries:
-        project.save_mask(entry.id, read_label_image(segmentation / f"{entry.id}.png"), "auto")
+        project.save_mask(entry.id, read_label_image(segmentation / f"{entry.id}.png"), "auto", source_model="default")
     for record in batch.records:
         print(f"{grade}: {record['name']:<24} pearlite {record['fractions']['pearlite']:.3f}")
     pearlite = batch.summary["classes"]["pearlite"]["mean"]

@@ -21,6 +21,7 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from steelseg_gui.core.errors import MicrographError
 from steelseg_gui.core.imaging.micrograph import MICROGRAPH_SUFFIXES
 from steelseg_gui.core.project.folder import Project
 from steelseg_gui.qt.class_table_editor import ClassTableEditor
@@ -105,10 +106,12 @@ class ProjectWidget(QWidget):
 
     def add_images(self, paths: list[str | Path], copy: bool = False) -> None:
         with report_errors(self):
-            added = self.project.add_images(paths, copy=copy)
+            result = self.project.add_images(paths, copy=copy)
             self.refresh_images()
-            if added:
-                self.select_image(added[0].id)
+            if result.added:
+                self.select_image(result.added[0].id)
+            if result.failed:
+                raise MicrographError("; ".join(failure.reason for failure in result.failed))
 
     def select_image(self, image_id: str) -> None:
         """Make ``image_id`` current (its scribbles are loaded, the previous ones saved)."""

@@ -75,8 +75,10 @@ def targets(project: Project, include_reviewed: bool) -> tuple[list[ImageEntry],
     return [e for e in project.images if e not in reviewed and e not in project.missing], reviewed
 
 
-def apply_to_project(project: Project, forest: PixelForest, include_reviewed: bool = False) -> Job[PropagationReport]:
-    """Write an auto-mask (status ``auto``) for every image that is not reviewed (a job).
+def apply_to_project(
+    project: Project, forest: PixelForest, include_reviewed: bool = False, source_model: str | None = None
+) -> Job[PropagationReport]:
+    """Write an auto-mask (status ``auto``, made by ``source_model``) for every image that is not reviewed (a job).
 
     All target images are read and checked first, so an unreadable image or one with another
     channel count stops the job before any mask is written.
@@ -91,7 +93,7 @@ def apply_to_project(project: Project, forest: PixelForest, include_reviewed: bo
         result = yield from within(
             forest.predict(load_image01(project, entry), entry.id), len(todo) + done, len(todo) * 2
         )
-        project.save_mask(entry.id, result.labels, "auto")
+        project.save_mask(entry.id, result.labels, "auto", source_model=source_model)
         report.written.append(entry.id)
     yield Progress(len(todo) * 2, len(todo) * 2, f"{len(report.written)} auto-mask(s) written")
     return report
@@ -107,7 +109,7 @@ def propagate_project(
     """Train on every scribbled image, save the forest in ``models/``, apply it to the project (a job)."""
     forest = yield from train_project_forest(project, trees, seed)
     folder = save_forest(forest, project.folder / "models" / model_name, _common_pixel_size(project))
-    report = yield from apply_to_project(project, forest, include_reviewed)
+    report = yield from apply_to_project(project, forest, include_reviewed, source_model=folder.name)
     report.model_folder = folder
     return report
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from steelseg_gui.core import atomic
-from steelseg_gui.core.errors import ClassInUseError, LabelImageError, MicrographError, ProjectError
+from steelseg_gui.core.errors import ClassInUseError, LabelImageError, ProjectError
 from steelseg_gui.core.project.folder import BACKUP_FILE, PROJECT_FILE, SUBFOLDERS, Project
 
 
@@ -22,15 +22,15 @@ def test_create_makes_layout_and_default_classes(project):
     for sub in SUBFOLDERS:
         assert (project.folder / sub).is_dir()
     document = json.loads((project.folder / PROJECT_FILE).read_text())
-    assert document["schema_version"] == 1
+    assert document["schema_version"] == 2
     assert [(c["value"], c["name"]) for c in document["classes"]] == [(1, "ferrite"), (2, "pearlite")]
     with pytest.raises(ProjectError, match="already holds a project"):
         Project.create(project.folder)
 
 
 def test_add_reference_and_copy_paths(project, grey_png, tmp_path):
-    (referenced,) = project.add_images([grey_png])
-    (copied,) = project.add_images([grey_png], copy=True)
+    (referenced,) = project.add_images([grey_png]).added
+    (copied,) = project.add_images([grey_png], copy=True).added
     assert referenced.path == str(grey_png.resolve())
     assert copied.id == "grey-2" and copied.path == "images/grey-2.png"
     reopened = Project.open(project.folder)
@@ -43,17 +43,28 @@ def test_add_reference_and_copy_paths(project, grey_png, tmp_path):
     assert Project.open(moved).image_path(Project.open(moved).images[1]).exists()
 
 
-def test_bad_image_leaves_project_intact(project, grey_png, tmp_path):
+def test_bad_image_is_reported_and_the_others_are_added(project, grey_png, tmp_path):
+    (tmp_path / "broken.tif").write_text("not a tiff")
+    result = project.add_images([tmp_path / "broken.tif", grey_png, tmp_path / "gone.png"], copy=True)
+    assert [e.id for e in result.added] == ["grey"]
+    assert [(f.path.name, "broken.tif" in f.reason or "gone.png" in f.reason) for f in result.failed] == [
+        ("broken.tif", True),
+        ("gone.png", True),
+    ]
+    assert [e.id for e in Project.open(project.folder).images] == ["grey"]
+    assert sorted(p.name for p in (project.folder / "images").iterdir()) == ["grey.png"]
+
+
+def test_all_bad_images_leave_project_file_untouched(project, tmp_path):
     (tmp_path / "broken.tif").write_text("not a tiff")
     before = (project.folder / PROJECT_FILE).read_bytes()
-    with pytest.raises(MicrographError, match="broken.tif"):
-        project.add_images([grey_png, tmp_path / "broken.tif"])
+    result = project.add_images([tmp_path / "broken.tif"])
+    assert result.added == [] and len(result.failed) == 1
     assert (project.folder / PROJECT_FILE).read_bytes() == before
-    assert project.images == []
 
 
 def test_scribbles_round_trip_and_status(project, grey_png):
-    (entry,) = project.add_images([grey_png])
+    (entry,) = project.add_images([grey_png]).added
     scribbles = np.zeros((48, 64), np.uint8)
     scribbles[5:8, 5:8] = 2
     project.save_scribbles(entry.id, scribbles)
@@ -63,7 +74,7 @@ def test_scribbles_round_trip_and_status(project, grey_png):
 
 
 def test_labels_of_wrong_shape_or_unknown_class_rejected(project, grey_png):
-    (entry,) = project.add_images([grey_png])
+    (entry,) = project.add_images([grey_png]).added
     with pytest.raises(LabelImageError, match="shape"):
         project.save_scribbles(entry.id, np.zeros((10, 10), np.uint8))
     with pytest.raises(LabelImageError, match=r"\[7\]"):
@@ -72,7 +83,7 @@ def test_labels_of_wrong_shape_or_unknown_class_rejected(project, grey_png):
 
 
 def test_class_table_edits_and_removal_guard(project, grey_png):
-    (entry,) = project.add_images([grey_png])
+    (entry,) = project.add_images([grey_png]).added
     bainite = project.classes.add("bainite")
     project.classes.rename(1, "polygonal ferrite")
     project.classes.recolour(2, "#112233")
@@ -110,7 +121,7 @@ def test_missing_image_files_are_reported_and_rest_open(project, grey_png, tmp_p
     [
         ("{ not json", "not valid JSON"),
         (json.dumps({"schema_version": 99, "name": "x", "classes": [], "images": []}), "newer SteelSeg"),
-        (json.dumps({"schema_version": 1, "name": "x"}), "malformed"),
+        (json.dumps({"schema_version": 1, "name": "x"}), "classes: is missing"),
     ],
 )
 def test_unreadable_project_file_is_left_untouched(project, content, message):

@@ -1,0 +1,150 @@
+"""The ``project.json`` document as typed models: every field with its range, checked on load and
+before every save, so a project file SteelSeg writes is always one SteelSeg can read back.
+
+Schema version 2 adds the project's ``metadata`` (who, which microscope, which etch), its
+``specimens`` and, per image, its specimen, which model made its mask (``mask_source``) and who
+reviewed it when; version 1 files are read with those fields empty and written back as version 2.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from steelseg_gui.core.documents import (
+    HexColour,
+    IsoTime,
+    Label,
+    PositiveFloat,
+    PositiveInt,
+    SafeName,
+    StrictInt,
+    Text,
+)
+
+SCHEMA_VERSION = 2
+MAX_LABEL_VALUE = 65535
+MAX_SIDE_PX = 1_000_000
+
+
+class ImageStatus(str, Enum):
+    """Where an image is in the workflow; a ``str``, so ``entry.status == "reviewed"`` holds and
+    the JSON is the plain word."""
+
+    NEW = "new"
+    SCRIBBLED = "scribbled"
+    AUTO = "auto"
+    REVIEWED = "reviewed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+STATUSES = tuple(status.value for status in ImageStatus)
+
+
+def now_iso() -> str:
+    """The current time as ISO 8601 in UTC, to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ClassEntry(_Document):
+    """One row of the class table: label value 1..65535, name, colour ``#RRGGBB``."""
+
+    value: StrictInt = Field(ge=1, le=MAX_LABEL_VALUE)
+    name: Label
+    color: HexColour
+
+
+class MaskSource(_Document):
+    """Which model made an image's current mask (its folder name) and when (ISO 8601)."""
+
+    model: Label
+    at: IsoTime
+
+
+class ProjectMetadata(_Document):
+    """Who made the micrographs and how; a field nobody filled in stays ``None`` (never invented)."""
+
+    operator: Text | None = None
+    reviewer: Text | None = None
+    microscope: Text | None = None
+    objective: Text | None = None
+    magnification: Text | None = None
+    etchant: Text | None = None
+    notes: Text | None = None
+
+
+class Specimen(_Document):
+    """A specimen the images were taken from: steel grade, heat treatment, etchant, notes."""
+
+    grade: Text | None = None
+    heat_treatment: Text | None = None
+    etchant: Text | None = None
+    notes: Text | None = None
+
+
+class ImageEntry(_Document):
+    """One micrograph of a project.
+
+    ``id`` is a safe name (it names the image's scribble and mask files), ``shape`` is
+    ``(H, W)`` in pixels, ``pixel_size_um`` the side of a pixel in µm (``None`` when unknown),
+    ``specimen`` a key of the project's specimens or ``None``.
+    """
+
+    id: SafeName
+    path: Text = Field(min_length=1)
+    shape: tuple[PositiveInt, PositiveInt]
+    pixel_size_um: PositiveFloat | None = None
+    status: ImageStatus = ImageStatus.NEW
+    specimen: Label | None = None
+    mask_source: MaskSource | None = None
+    reviewed_by: Text | None = None
+    reviewed_at: IsoTime | None = None
+
+    def to_json(self) -> dict:
+        return self.model_dump(mode="json")
+
+
+class ProjectDocument(_Document):
+    """The whole ``project.json``."""
+
+    schema_version: StrictInt = Field(ge=1, le=SCHEMA_VERSION)
+    name: Label
+    classes: list[ClassEntry]
+    metadata: ProjectMetadata = Field(default_factory=ProjectMetadata)
+    specimens: dict[Label, Specimen] = Field(default_factory=dict)
+    images: list[ImageEntry]
+
+    def consistency_problems(self) -> list[tuple[tuple, str]]:
+        """Unique class values and names, unique image ids (ignoring case, as file names on
+        Windows and macOS do), specimens that exist."""
+        problems = _duplicates("classes", [(c.value, "value") for c in self.classes], "label value")
+        problems += _duplicates("classes", [(c.name, "name") for c in self.classes], "class name")
+        problems += _duplicates("images", [(e.id.lower(), "id") for e in self.images], "image id (ignoring case)")
+        for index, entry in enumerate(self.images):
+            if entry.specimen is not None and entry.specimen not in self.specimens:
+                known = ", ".join(self.specimens) or "none"
+                problems.append(
+                    (
+                        ("images", index, "specimen"),
+                        f"names no specimen of the project ('{entry.specimen}'; known: {known})",
+                    )
+                )
+        return problems
+
+
+def _duplicates(field: str, keyed: list[tuple[object, str]], what: str) -> list[tuple[tuple, str]]:
+    seen: dict[object, int] = {}
+    problems = []
+    for index, (key, attribute) in enumerate(keyed):
+        if key in seen:
+            problems.append(((field, index, attribute), f"{what} {key!r} is used twice (also at {field}[{seen[key]}])"))
+        seen.setdefault(key, index)
+    return problems
