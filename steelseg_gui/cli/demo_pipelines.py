@@ -40,7 +40,8 @@ def uhcs_pipeline(folder: Path, report_path: Path) -> Path:
     propagation = run_with_bar(propagate_project(project, trees=DEMO_TREES), "propagating scribbles")
     print(f"UHCS: forest saved in {propagation.model_folder}; auto-masks for {len(propagation.written)} images")
     for image_id, truth in truths.items():
-        project.save_mask(image_id, truth, "reviewed")  # the published masks stand in for the review
+        # the published masks stand in for a person's review
+        project.save_mask(image_id, truth, "reviewed", reviewer="published masks (DeCost et al. 2019)")
     return write_reports(run_with_bar(project_report(project), "scoring models"), report_path)
 
 
@@ -57,6 +58,8 @@ def optical_pipeline(grade: str, folder: Path, segmentation: Path, report_path: 
     project = Project.create(folder, name=f"Optical {grade.upper()} ferrite-pearlite demo")
     images = [s.image for s in bundled_samples() if s.mask is None and s.image.stem.startswith(grade)]
     entries = _all_added(project, images)
+    label = f"SAE {grade.removeprefix('sae')}"  # sae1020 → SAE 1020
+    project.set_specimen([e.id for e in entries], label, project.specimen_info(grade=label))
     batch = run_with_bar(
         segment_batch(
             "default", [project.image_path(e) for e in entries], segmentation, BatchOptions(OutputOptions(overlay=True))

@@ -1,4 +1,7 @@
-"""``steelseg report``: the report of a project (or of prediction/truth folders) as HTML and/or PDF."""
+"""``steelseg report``: the report of a project (or of prediction/truth folders) as HTML and/or PDF.
+
+Its header fields and specimens come from the project (``steelseg project set`` and ``steelseg
+project specimen`` edit them, as does the dock's Report tab)."""
 
 from __future__ import annotations
 
@@ -7,8 +10,6 @@ from pathlib import Path
 from steelseg_gui.cli.progress_bar import run_with_bar
 from steelseg_gui.core.errors import SteelSegError
 from steelseg_gui.core.nets.settings import DEVICES
-
-HEADER_OPTIONS = ("operator", "reviewer", "microscope", "objective", "magnification", "etchant", "notes")
 
 
 def register(commands) -> None:
@@ -31,9 +32,6 @@ def register(commands) -> None:
         metavar="PCT",
         help="relative accuracy (%%) the number of fields needed is computed for (default 10)",
     )
-    fields = report.add_argument_group("header fields (override the project's for this report)")
-    for name in HEADER_OPTIONS:
-        fields.add_argument(f"--{name}", metavar="TEXT")
     report.set_defaults(run=run_report)
 
 
@@ -49,7 +47,7 @@ def run_report(args) -> int:
         raise SteelSegError("say where to write the report: --out report.html and/or --pdf report.pdf")
     if not args.target_ra > 0:
         raise SteelSegError(f"--target-ra must be a positive percentage, not {args.target_ra}")
-    options = ReportOptions({name: getattr(args, name) for name in HEADER_OPTIONS}, target_ra_pct=args.target_ra)
+    options = ReportOptions(target_ra_pct=args.target_ra)
     if args.project:
         report = project_report(Project.open(args.project), args.device, options)
     else:

@@ -1,10 +1,6 @@
 """What the report reads from a project document besides masks: the header fields of the project
-and of its specimens, which specimen each image belongs to, which model made its mask and who
-reviewed it. Blank fields stay blank (``None``): nothing is invented.
-
-The names are those of the project document (``Project.metadata``, ``Project.specimens``,
-``ImageEntry.specimen``, ``mask_source``, ``reviewed_by``, ``reviewed_at``); a project written before
-those fields existed reads as blank, and every image then belongs to no specimen.
+and of its specimens, and which model made each image's mask and who reviewed it. Blank fields stay
+blank (``None``): nothing is invented.
 """
 
 from __future__ import annotations
@@ -12,8 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-HEADER_FIELDS = ("operator", "reviewer", "microscope", "objective", "magnification", "etchant", "notes")
-SPECIMEN_FIELDS = ("grade", "heat_treatment", "etchant", "notes")
+from steelseg_gui.core.project.schema import ImageEntry, ProjectMetadata, Specimen
+from steelseg_gui.core.project.specimens import METADATA_FIELDS, SPECIMEN_FIELDS
+
+HEADER_FIELDS = METADATA_FIELDS
 _PLAIN_CARBON_STEEL = re.compile(r"^(?:SAE|AISI)?10(\d\d)$", re.IGNORECASE)
 # Carbon ranges (wt %) of plain carbon steels, SAE J403, by the last two digits of the grade.
 SAE_J403_CARBON = {
@@ -36,7 +34,7 @@ SAE_J403_CARBON = {
 
 @dataclass(frozen=True)
 class ReviewState:
-    """Which model made an image's mask (None: painted by hand or unknown) and the review (by whom, when)."""
+    """Which model made an image's mask (None: painted by hand or not recorded) and the review (by whom, when)."""
 
     status: str
     model: str | None
@@ -46,51 +44,28 @@ class ReviewState:
     reviewed_at: str | None
 
 
-def header_fields(project, overrides: dict[str, str | None] | None = None) -> dict[str, str | None]:
-    """The project's header fields (``HEADER_FIELDS``), each a stripped string or None; ``overrides``
-    (given on the command line or in the dock) win where they are not None."""
-    metadata = getattr(project, "metadata", None)
-    fields = {name: _text(getattr(metadata, name, None)) for name in HEADER_FIELDS}
-    for name, value in (overrides or {}).items():
-        if value is not None:
-            fields[name] = _text(value)
-    return fields
+def header_fields(metadata: ProjectMetadata | None) -> dict[str, str | None]:
+    """The project's header fields (``HEADER_FIELDS``), each a string or None."""
+    metadata = metadata or ProjectMetadata()
+    return {name: getattr(metadata, name) for name in HEADER_FIELDS}
 
 
-def specimen_fields(project, name: str | None, overrides: dict[str, str | None] | None = None) -> dict[str, str | None]:
-    """The fields (``SPECIMEN_FIELDS``) of specimen ``name``; all None for images without a specimen.
-    ``overrides`` win where they are not None."""
-    specimen = (getattr(project, "specimens", None) or {}).get(name) if name is not None else None
-    fields = {field: _text(getattr(specimen, field, None)) for field in SPECIMEN_FIELDS}
-    for field, value in (overrides or {}).items():
-        if value is not None and field in fields:
-            fields[field] = _text(value)
-    return fields
+def specimen_fields(specimen: Specimen | None) -> dict[str, str | None]:
+    """The fields (``SPECIMEN_FIELDS``) of a specimen; all None for images without one."""
+    specimen = specimen or Specimen()
+    return {name: getattr(specimen, name) for name in SPECIMEN_FIELDS}
 
 
-def specimen_of(entry) -> str | None:
-    """The specimen an image belongs to, or None."""
-    return _text(getattr(entry, "specimen", None))
-
-
-def group_by_specimen(entries: list) -> dict[str | None, list]:
-    """``entries`` grouped by specimen (in order of first appearance; images without one under None)."""
-    groups: dict[str | None, list] = {}
-    for entry in entries:
-        groups.setdefault(specimen_of(entry), []).append(entry)
-    return groups
-
-
-def review_state(entry) -> ReviewState:
+def review_state(entry: ImageEntry) -> ReviewState:
     """Who made and who checked an image's mask, as the project records it."""
-    source = getattr(entry, "mask_source", None) or {}
+    source = entry.mask_source
     return ReviewState(
-        status=entry.status,
-        model=_text(source.get("model")),
-        made_at=_text(source.get("at")),
+        status=str(entry.status),
+        model=source.model if source else None,
+        made_at=source.at if source else None,
         reviewed=entry.status == "reviewed",
-        reviewed_by=_text(getattr(entry, "reviewed_by", None)),
-        reviewed_at=_text(getattr(entry, "reviewed_at", None)),
+        reviewed_by=entry.reviewed_by,
+        reviewed_at=entry.reviewed_at,
     )
 
 
@@ -98,10 +73,3 @@ def nominal_carbon_wt_pct(grade: str | None) -> tuple[float, float] | None:
     """Nominal carbon range (wt %) of a plain carbon steel grade (SAE/AISI 10XX, SAE J403), or None."""
     match = _PLAIN_CARBON_STEEL.match((grade or "").replace(" ", "").replace("-", ""))
     return SAE_J403_CARBON.get(int(match.group(1))) if match else None
-
-
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None

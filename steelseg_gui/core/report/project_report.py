@@ -29,12 +29,7 @@ from steelseg_gui.core.quantify.sampling import DEFAULT_TARGET_RA_PCT
 from steelseg_gui.core.quantify.summary import measure_field
 from steelseg_gui.core.report.figures import field_figure, figure_data_uri
 from steelseg_gui.core.report.model_scores import ModelProvenance, ModelScore, curves_uri, scoring_set
-from steelseg_gui.core.report.project_fields import (
-    group_by_specimen,
-    header_fields,
-    review_state,
-    specimen_fields,
-)
+from steelseg_gui.core.report.project_fields import header_fields, review_state, specimen_fields
 from steelseg_gui.core.report.specimens import SpecimenSummary, summarise_specimen
 
 FIGURES_PER_SPECIMEN = 6
@@ -42,12 +37,9 @@ FIGURES_PER_SPECIMEN = 6
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """``header`` overrides the project's header fields for this report and ``specimens`` the fields
-    of its specimens (by specimen name); ``target_ra_pct`` is the relative accuracy the fields needed
-    are computed for; ``figures`` the fields shown per specimen."""
+    """``target_ra_pct`` is the relative accuracy the fields needed are computed for; ``figures``
+    the number of fields shown (original beside overlay) per specimen."""
 
-    header: dict[str, str | None] = field(default_factory=dict)
-    specimens: dict[str, dict[str, str | None]] = field(default_factory=dict)
     target_ra_pct: float = DEFAULT_TARGET_RA_PCT
     figures: int = FIGURES_PER_SPECIMEN
 
@@ -82,11 +74,15 @@ class ReportContent:
 def project_report(project: Project, device: str = "cpu", options: ReportOptions | None = None) -> Job[ReportContent]:
     """The report of a project (a job): its masks per specimen, and every saved model scored."""
     options = options or ReportOptions()
-    content = ReportContent(f"SteelSeg report: {project.name}", project.classes, header_fields(project, options.header))
-    masked = [e for e in project.images if e.status in ("auto", "reviewed") and project.mask_path(e.id).is_file()]
+    content = ReportContent(f"SteelSeg report: {project.name}", project.classes, header_fields(project.metadata))
+    groups = {
+        specimen: [e for e in entries if e.status in ("auto", "reviewed") and project.mask_path(e.id).is_file()]
+        for specimen, entries in project.images_by_specimen().items()
+    }
+    groups = {specimen: entries for specimen, entries in groups.items() if entries}
+    masked = [entry for entries in groups.values() for entry in entries]
     if not masked:
         raise SteelSegError(f"{project.folder}: no masks yet; propagate scribbles or segment images first")
-    groups = group_by_specimen(masked)
     done = 0
     for specimen, entries in groups.items():
         records, figures = [], []
@@ -98,7 +94,7 @@ def project_report(project: Project, device: str = "cpu", options: ReportOptions
                 figures.append(field_figure(entry.id, raw, mask, project.classes, entry.pixel_size_um))
             done += 1
             yield Progress(done, len(masked), f"reading masks: {entry.id}")
-        details = specimen_fields(project, specimen, options.specimens.get(specimen))
+        details = specimen_fields(project.specimens.get(specimen) if specimen else None)
         summary = summarise_specimen(specimen, details, records, project.classes, options.target_ra_pct)
         summary.figures = figures
         content.specimens.append(summary)
@@ -159,7 +155,7 @@ def folders_report(
     content = ReportContent(
         f"SteelSeg report: {Path(pred_dir).name} against {Path(truth_dir).name}",
         classes,
-        header_fields(None, options.header),
+        header_fields(None),
         notes=unmatched,
     )
     result = evaluate_folders(pairs, classes.names, zero_based)
@@ -181,7 +177,7 @@ def folders_report(
         if len(figures) < options.figures and pred_path.stem in images:
             raw = read_micrograph(images[pred_path.stem]).data
             figures.append(field_figure(pred_path.stem, raw, labels, classes, None))
-    summary = summarise_specimen(None, specimen_fields(None, None), records, classes, options.target_ra_pct)
+    summary = summarise_specimen(None, specimen_fields(None), records, classes, options.target_ra_pct)
     summary.figures = figures
     content.specimens.append(summary)
     return content

@@ -102,14 +102,16 @@ def banded_project(tmp_path):
     paths = [write_png(tmp_path / f"f{k}.png", grey) for k in (1, 2, 3)]
     project.add_images(paths, pixel_size_um=0.5)
     for entry, rows in zip(project.images, (30, 35, 40)):
-        project.save_mask(entry.id, banded_mask(rows), "reviewed")
+        project.save_mask(entry.id, banded_mask(rows), "auto", source_model="default")
+    project.save_mask("f1", banded_mask(30), "reviewed", reviewer="J. Doe")
     return project
 
 
 def test_html_has_header_field_table_scale_bars_legend_and_standards(banded_project, tmp_path):
-    out = tmp_path / "r.html"
-    args = ["report", str(banded_project.folder), "--out", str(out), "--operator", "A. Smith", "--etchant", "2 % nital"]
-    assert main(args) == 0
+    out, folder = tmp_path / "r.html", str(banded_project.folder)
+    assert main(["project", "set", folder, "--operator", "A. Smith", "--etchant", "2 % nital"]) == 0
+    assert main(["project", "specimen", folder, "S1", "--grade", "SAE 1020", "--heat-treatment", "annealed", "f1"]) == 0
+    assert main(["report", folder, "--out", str(out)]) == 0
     page = Page(out.read_text(encoding="utf-8"))
     header = {row[i]: row[i + 1] for row in page.tables["header"] for i in range(0, len(row), 2)}
     assert header["Operator"] == "A. Smith" and header["Etchant"] == "2 % nital"
@@ -127,10 +129,16 @@ def test_html_has_header_field_table_scale_bars_legend_and_standards(banded_proj
     assert page.cell("fields", "f2", "area analysed (mm²)") == f"{100 * 100 * 0.5**2 / 1e6:.4f}"  # 0.0025 mm²
     assert page.cell("fields", "f2", "pearlite fraction") == "0.3500"
     assert page.cell("fields", "f2", "G (E112)") not in ("", "–")
+    assert page.cell("fields", "f2", "mask made by").startswith("default, 20")
+    assert page.cell("fields", "f2", "reviewed") == "no (auto)"
+    assert page.cell("fields", "f1", "reviewed").startswith("yes, by J. Doe, 20")
+    specimen = {row[i]: row[i + 1] for row in page.tables["specimen-header"][:2] for i in range(0, len(row), 2)}
+    assert specimen["Grade"] == "SAE 1020" and specimen["Heat treatment"] == "annealed" and specimen["Etchant"] == ""
+    assert "Nominal for SAE 1020: 0.18–0.23 wt % (SAE J403)" in page.all_text
     # Each field: the original beside its overlay, both with a scale bar.
     originals = [i for i in page.images if i.get("class") == "original"]
     overlays = [i for i in page.images if i.get("class") == "overlay"]
-    assert len(originals) == len(overlays) == 3
+    assert len(originals) == len(overlays) == 3  # f1 (specimen S1), then f2 and f3 (no specimen)
     assert {i["data-scale-bar"] for i in overlays} == {"10 µm"}  # 100 px × 0.5 µm = 50 µm wide: 20 % is 10 µm
     assert "f1: phase map; scale bar 10 µm" in page.all_text
     overlay = np.asarray(Image.open(io.BytesIO(base64.b64decode(overlays[0]["src"].split(",", 1)[1]))))
@@ -158,15 +166,15 @@ def test_fields_needed_matches_a_hand_computation_and_is_flagged(banded_project)
 
 
 def test_two_specimens_give_two_summaries_never_pooled(banded_project):
-    entries = banded_project.images
-    for entry, specimen in zip(entries, ("A", "A", "B")):
-        entry.specimen = specimen
+    banded_project.set_specimen(["f1", "f2"], "A", banded_project.specimen_info(grade="SAE 1020"))
+    banded_project.set_specimen(["f3"], "B", banded_project.specimen_info(grade="SAE 1045"))
     page = Page(render_html(run_job(project_report(banded_project))))
     assert [h for h in page.headings if h.startswith("Specimen")] == ["Specimen A", "Specimen B"]
     assert page.table_order.count("statistics") == 2
     assert page.cell("statistics", "pearlite", "mean", occurrence=0) == "0.3250"  # A: 0.30 and 0.35
     assert page.cell("statistics", "pearlite", "mean", occurrence=1) == "0.4000"  # B: 0.40 alone
     assert "One field only" in page.all_text
+    assert "Nominal for SAE 1020" in page.all_text and "Nominal for SAE 1045" in page.all_text
 
 
 def _forest_trained_on(project: Project, image_id: str, synth) -> None:
