@@ -33,7 +33,7 @@ from steelseg_gui.core.nets.device import choose_device
 from steelseg_gui.core.nets.settings import architecture_names
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.resources import resolve_model
-from steelseg_gui.core.segment.sliding_window import NetSegmenter
+from steelseg_gui.core.segment.net_segmenter import NetSegmenter
 from steelseg_gui.core.synthetic.micrographs import generate
 from steelseg_gui.core.synthetic.spec import SynthSpec
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages SteelSeg needs, only those missing.
-#   scripts/system-deps.sh base   python venv support (for make demo)
+#   scripts/system-deps.sh base   python venv support and the Pango libraries and fonts WeasyPrint
+#                                 renders PDF reports with (for make demo)
 #   scripts/system-deps.sh gui    base + Xvfb, Mesa OpenGL and the X/Qt libraries (for make test)
 set -euo pipefail
 group="${1:-base}"
@@ -9,6 +10,7 @@ packages=()
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
   packages+=(python3-venv)
 fi
+packages+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [ "$group" = gui ]; then
   packages+=(xvfb xauth libgl1 libegl1 libgl1-mesa-dri libglx-mesa0 libxkbcommon-x11-0
              libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0

@@ -6,7 +6,7 @@
 2. Optical SAE 1020 and SAE 1045 (ferrite/pearlite), one project per steel (fractions and the
    lever-rule carbon of two steels are never pooled): the bundled default net segments them;
    phase fractions with confidence intervals and the lever-rule carbon estimate are written.
-3. One HTML report per project.
+3. One report per project, as HTML and as PDF.
 """
 
 from __future__ import annotations
@@ -32,16 +32,19 @@ def run(args) -> int:
     from steelseg_gui.cli.demo_pipelines import OPTICAL_GRADES, optical_pipeline, uhcs_pipeline
 
     out = Path(args.out)
-    names = ["uhcs", "report_uhcs.html"]
+    names = ["uhcs", "report_uhcs.html", "report_uhcs.pdf"]
     for grade in OPTICAL_GRADES:
-        names += [grade, f"segmentation_{grade}", f"report_{grade}.html"]
+        names += [grade, f"segmentation_{grade}", f"report_{grade}.html", f"report_{grade}.pdf"]
     _remove_earlier_demo(out, names)
     reports = [uhcs_pipeline(out / "uhcs", out / "report_uhcs.html")]
     for grade in OPTICAL_GRADES:
         reports.append(
             optical_pipeline(grade, out / grade, out / f"segmentation_{grade}", out / f"report_{grade}.html")
         )
-    print("\nreports:\n" + "\n".join(f"  {report.resolve()}" for report in reports))
+    print(
+        "\nreports (HTML and PDF):\n"
+        + "\n".join(f"  {report.resolve()}\n  {report.with_suffix('.pdf').resolve()}" for report in reports)
+    )
     return 0
 
 
@@ -83,6 +86,8 @@ def _from_demo_0_1(path: Path) -> bool:
             return json.loads((path / "project.json").read_text(encoding="utf-8")).get("name", "").endswith("demo")
         if path.is_dir():
             return (path / "summary.json").is_file() and (path / "records").is_dir()
+        if path.suffix == ".pdf":
+            return path.read_bytes()[:5] == b"%PDF-"
         return path.suffix == ".html" and "SteelSeg" in path.read_text(encoding="utf-8", errors="replace")[:4000]
     except (OSError, ValueError, AttributeError):
         return False

@@ -11,7 +11,8 @@ from steelseg_gui.core.imaging.labels import read_label_image
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.project.folder import Project
 from steelseg_gui.core.quantify.fractions import lever_rule_carbon
-from steelseg_gui.core.report.project_report import project_report, write_report
+from steelseg_gui.core.report.project_report import project_report
+from steelseg_gui.core.report.render import write_html, write_pdf
 from steelseg_gui.core.resources import UHCS_CLASSES, bundled_samples
 from steelseg_gui.core.segment.batch import BatchOptions, segment_batch
 from steelseg_gui.core.segment.outputs import OutputOptions
@@ -19,6 +20,12 @@ from steelseg_gui.core.synthetic.scribbles import simulate_scribbles
 
 DEMO_TREES = 100
 OPTICAL_GRADES = {"sae1020": (0.18, 0.23), "sae1045": (0.43, 0.50)}  # nominal carbon, wt % (SAE J403)
+
+
+def write_reports(content, report_path: Path) -> Path:
+    """The report as HTML at ``report_path`` and as PDF beside it (same name, ``.pdf``)."""
+    write_pdf(content, report_path.with_suffix(".pdf"))
+    return write_html(content, report_path)
 
 
 def uhcs_pipeline(folder: Path, report_path: Path) -> Path:
@@ -33,9 +40,9 @@ def uhcs_pipeline(folder: Path, report_path: Path) -> Path:
     propagation = run_with_bar(propagate_project(project, trees=DEMO_TREES), "propagating scribbles")
     print(f"UHCS: forest saved in {propagation.model_folder}; auto-masks for {len(propagation.written)} images")
     for image_id, truth in truths.items():
-        project.save_mask(image_id, truth, "reviewed")  # the published masks stand in for the review
-    write_report(run_with_bar(project_report(project), "scoring models"), report_path)
-    return report_path
+        # the published masks stand in for a person's review
+        project.save_mask(image_id, truth, "reviewed", reviewer="published masks (DeCost et al. 2019)")
+    return write_reports(run_with_bar(project_report(project), "scoring models"), report_path)
 
 
 def _all_added(project: Project, images: list[Path]) -> list:
@@ -51,6 +58,8 @@ def optical_pipeline(grade: str, folder: Path, segmentation: Path, report_path: 
     project = Project.create(folder, name=f"Optical {grade.upper()} ferrite-pearlite demo")
     images = [s.image for s in bundled_samples() if s.mask is None and s.image.stem.startswith(grade)]
     entries = _all_added(project, images)
+    label = f"SAE {grade.removeprefix('sae')}"  # sae1020 → SAE 1020
+    project.set_specimen([e.id for e in entries], label, project.specimen_info(grade=label))
     batch = run_with_bar(
         segment_batch(
             "default", [project.image_path(e) for e in entries], segmentation, BatchOptions(OutputOptions(overlay=True))
@@ -70,5 +79,4 @@ def optical_pipeline(grade: str, folder: Path, segmentation: Path, report_path: 
         f"{lever_rule_carbon(pearlite):.2f} wt % (nominal {low:.2f}–{high:.2f} wt %)"
     )
     print(f"{grade}: masks, phase_fractions.csv and summary.json in {segmentation}")
-    write_report(run_with_bar(project_report(project), "writing the report"), report_path)
-    return report_path
+    return write_reports(run_with_bar(project_report(project), "writing the report"), report_path)

@@ -15,8 +15,13 @@ def register(commands) -> None:
     info.set_defaults(run=run_info)
 
     export = commands.add_parser("export", help="export a saved net to another format")
-    export.add_argument("folder", metavar="MODEL_DIR")
-    export.add_argument("--onnx", required=True, metavar="FILE", help="write an ONNX model (opset 17)")
+    export.add_argument("folder", metavar="MODEL_DIR", help="a saved net's folder, or 'default' for the bundled net")
+    export.add_argument(
+        "--onnx",
+        required=True,
+        metavar="FILE",
+        help="write an ONNX model (opset 17, any image size, classes and normalisation in its metadata)",
+    )
     export.set_defaults(run=run_export)
 
 
@@ -29,16 +34,22 @@ def run_info(args) -> int:
 
 def run_export(args) -> int:
     from steelseg_gui.core.bundle import NET_KIND, read_model_config
+    from steelseg_gui.core.resources import resolve_model
 
-    if read_model_config(args.folder).get("kind") != NET_KIND:
+    folder = resolve_model(args.folder)
+    if read_model_config(folder).get("kind") != NET_KIND:
         raise ModelError(f"{args.folder}: only deep nets can be exported to ONNX")
     from steelseg_gui.core.nets.bundle import load_net
     from steelseg_gui.core.nets.onnx_export import export_onnx
 
     target = _replaceable_onnx_path(Path(args.onnx))
-    model = load_net(args.folder)
+    model = load_net(folder)
     path = export_onnx(model, target)
-    print(f"wrote {path}: input 'image' (N, C, H, W) normalised as config.json says, output 'scores' (N, K, H, W)")
+    print(
+        f"wrote {path}: input 'image' (N, {model.channels}, H, W) float32 in [0, 1], any H and W; output 'scores' "
+        f"(N, {len(model.classes)}, H, W) for {', '.join(model.classes.names)}; classes, colours, normalisation, "
+        "tile and pixel size are in its metadata"
+    )
     return 0
 
 

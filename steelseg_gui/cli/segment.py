@@ -1,4 +1,5 @@
-"""``steelseg segment``: segment images or folders with a saved model (forest, net or ``default``)."""
+"""``steelseg segment``: segment images or folders with a saved model (forest, net, ``default`` or an
+exported ``.onnx`` file)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ def register(commands) -> None:
         "--model",
         required=True,
         metavar="MODEL_DIR",
-        help="a saved model folder, or 'default' for the bundled ferrite/pearlite net",
+        help="a saved model folder, 'default' for the bundled ferrite/pearlite net, or an .onnx file "
+        "written by steelseg export (run by onnxruntime)",
     )
     segment.add_argument("--out", required=True, metavar="DIR")
     segment.add_argument(

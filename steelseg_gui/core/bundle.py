@@ -233,13 +233,14 @@ FINGERPRINT_FILES = (CONFIG_FILE, "weights.safetensors", "forest.safetensors", "
 
 
 def model_fingerprint(folder: str | Path) -> str:
-    """SHA-256 of a model's configuration and weights: equal fingerprints, the same model (a model
-    retrained into the same folder gets another one)."""
+    """SHA-256 of a model's configuration and weights (or of a model file): equal fingerprints, the
+    same model (a model retrained into the same folder gets another one)."""
     digest = hashlib.sha256()
-    for name in FINGERPRINT_FILES:
-        path = Path(folder) / name
+    folder = Path(folder)
+    files = [folder] if folder.is_file() else [folder / name for name in FINGERPRINT_FILES]  # a model file: .onnx
+    for path in files:
         if path.is_file():
-            digest.update(name.encode())
+            digest.update(path.name.encode())
             with open(path, "rb") as handle:
                 while chunk := handle.read(1 << 20):
                     digest.update(chunk)

@@ -27,6 +27,7 @@ from steelseg_gui.core.project.folder import Project
 from steelseg_gui.qt.class_table_editor import ClassTableEditor
 from steelseg_gui.qt.errors import report_errors
 from steelseg_gui.qt.propagate_panel import PropagatePanel
+from steelseg_gui.qt.report_panel import ReportPanel
 from steelseg_gui.qt.review_panel import ReviewPanel
 from steelseg_gui.qt.scribble_session import ScribbleSession
 from steelseg_gui.qt.train_panel import TrainPanel
@@ -58,6 +59,7 @@ class ProjectWidget(QWidget):
         self.propagate = PropagatePanel(self)
         self.training = TrainPanel(self)
         self.review = ReviewPanel(self)
+        self.report = ReportPanel(self)
         self.image_order: list[str] | None = None
         self.training.model_saved.connect(self.review.refresh_models)
         self._build_layout()
@@ -88,6 +90,7 @@ class ProjectWidget(QWidget):
         steps.addTab(self.propagate, "Propagate")
         steps.addTab(self.training, "Train")
         steps.addTab(self.review, "Segment && review")
+        steps.addTab(self.report, "Report")
         layout.addWidget(steps, stretch=3)
 
     # ------------------------------------------------------------------ actions (testable)
@@ -146,6 +149,7 @@ class ProjectWidget(QWidget):
         self.propagate.shutdown()
         self.training.shutdown()
         self.review.shutdown()
+        self.report.shutdown()
         self._close_session()
         super().closeEvent(event)
 
@@ -157,6 +161,7 @@ class ProjectWidget(QWidget):
         self.training.project_changed()
         self.image_order = None
         self.review.project_changed()
+        self.report.project_changed()
         self.add_button.setEnabled(project is not None)
         self.class_editor.set_project(project)
         if project is not None:
@@ -164,6 +169,7 @@ class ProjectWidget(QWidget):
             self.session.window_closing.connect(self.propagate.shutdown)
             self.session.window_closing.connect(self.training.shutdown)
             self.session.window_closing.connect(self.review.shutdown)
+            self.session.window_closing.connect(self.report.shutdown)
             self.project_label.setText(f"<b>{project.name}</b><br>{project.folder}")
         else:
             self.project_label.setText("No project open")

@@ -71,7 +71,7 @@ def test_demo_runs_the_whole_pipeline_on_bundled_samples(tmp_path, capsys):
     uhcs = Project.open(demo / "uhcs")
     assert len(uhcs.images) == 3 and uhcs.status_counts()["reviewed"] == 3
     assert (uhcs.folder / "models" / "forest" / "forest.safetensors").is_file()
-    assert "<table class='metrics'>" in (demo / "report_uhcs.html").read_text(encoding="utf-8")
+    assert '<table class="metrics">' in (demo / "report_uhcs.html").read_text(encoding="utf-8")
     out = capsys.readouterr().out
     # one project per steel: the fractions and lever-rule carbon of two steels are never pooled
     for grade, nominal in (("sae1020", "0.18–0.23"), ("sae1045", "0.43–0.50")):
@@ -81,7 +81,9 @@ def test_demo_runs_the_whole_pipeline_on_bundled_samples(tmp_path, capsys):
         rows = (demo / f"segmentation_{grade}" / "phase_fractions.csv").read_text().splitlines()
         assert len(rows) == 3
         assert f"{grade}: pearlite" in out and f"(nominal {nominal} wt %)" in out
-        assert f"report_{grade}.html" in out
-    for name in ("report_uhcs.html", "report_sae1020.html", "report_sae1045.html"):
-        page = (demo / name).read_text(encoding="utf-8")
-        assert "<table class='fractions'>" in page and "data:image/png;base64," in page
+        assert f"report_{grade}.html" in out and f"report_{grade}.pdf" in out
+        assert f"Nominal for SAE {grade[3:]}: {nominal} wt %" in (demo / f"report_{grade}.html").read_text("utf-8")
+    for name in ("uhcs", "sae1020", "sae1045"):
+        page = (demo / f"report_{name}.html").read_text(encoding="utf-8")
+        assert '<table class="statistics">' in page and "data:image/png;base64," in page
+        assert (demo / f"report_{name}.pdf").read_bytes().startswith(b"%PDF")

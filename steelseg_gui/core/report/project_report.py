@@ -1,14 +1,13 @@
-"""A self-contained HTML report a lab can file: overlays, phase fractions with confidence intervals,
-every model's metrics against the reviewed masks (the seed paper's Table 4), confusion matrices,
-training curves and each model's provenance. Images are embedded as PNG data URIs.
+"""The content of a report a lab can file, from a project or from prediction/truth folders.
+
+:func:`project_report` (a job) gathers the header, one summary per specimen (per-field table,
+statistics, fields needed, carbon, grain size, originals beside overlays), every saved model scored
+on the reviewed masks it did not train on, provenance and full configurations; :mod:`.render`
+turns it into HTML or PDF.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,203 +15,177 @@ from pathlib import Path
 import numpy as np
 
 from steelseg_gui import __version__
-from steelseg_gui.core.atomic import atomic_write_bytes
 from steelseg_gui.core.bundle import read_model_config
 from steelseg_gui.core.errors import ModelError, SteelSegError
 from steelseg_gui.core.imaging.labels import read_label_image
 from steelseg_gui.core.imaging.micrograph import read_micrograph, to_float01
-from steelseg_gui.core.jobs import Job, Progress
+from steelseg_gui.core.jobs import Job, Progress, within
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.project.folder import Project
 from steelseg_gui.core.quantify.evaluation import evaluate_folders, mask_files, pair_masks
-from steelseg_gui.core.quantify.fractions import area_fractions
-from steelseg_gui.core.quantify.metrics import EvaluationResult, SegmentationEvaluator
+from steelseg_gui.core.quantify.metrics import SegmentationEvaluator
 from steelseg_gui.core.quantify.plots import confusion_figure
-from steelseg_gui.core.quantify.summary import summarise
-from steelseg_gui.core.segment.outputs import overlay_image
+from steelseg_gui.core.quantify.sampling import DEFAULT_TARGET_RA_PCT
+from steelseg_gui.core.quantify.summary import measure_field
+from steelseg_gui.core.report.figures import field_figure, figure_data_uri
+from steelseg_gui.core.report.model_scores import ModelProvenance, ModelScore, curves_uri, scoring_set
+from steelseg_gui.core.report.project_fields import header_fields, review_state, specimen_fields
+from steelseg_gui.core.report.specimens import SpecimenSummary, summarise_specimen
 
-OVERLAYS = 6
-STYLE = (
-    "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;"
-    "margin:1em 0}td,th{border:1px solid #bbb;padding:4px 8px;text-align:right}th{background:#eee}"
-    "td:first-child,th:first-child{text-align:left}img{max-width:100%}.grid{display:flex;flex-wrap:wrap;gap:8px}"
-    ".grid figure{width:32%;margin:0}pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:11px}"
-)
+FIGURES_PER_SPECIMEN = 6
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """``target_ra_pct`` is the relative accuracy the fields needed are computed for; ``figures``
+    the number of fields shown (original beside overlay) per specimen."""
+
+    target_ra_pct: float = DEFAULT_TARGET_RA_PCT
+    figures: int = FIGURES_PER_SPECIMEN
 
 
 @dataclass
 class ReportContent:
-    """What goes into a report; records are ``{"name", "fractions"}`` per image."""
+    """Everything a report shows (see :mod:`.render` for the layout)."""
 
     title: str
     classes: ClassTable
-    records: list[dict] = field(default_factory=list)
-    evaluations: list[tuple[str, EvaluationResult]] = field(default_factory=list)
-    overlays: list[tuple[str, np.ndarray]] = field(default_factory=list)
-    models: list[tuple[str, dict, bytes | None]] = field(default_factory=list)
+    header: dict[str, str | None]
+    specimens: list[SpecimenSummary] = field(default_factory=list)
+    scores: list[ModelScore] = field(default_factory=list)
+    models: list[ModelProvenance] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    written: str = field(default_factory=lambda: f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+    version: str = __version__
+
+    @property
+    def pixel_sizes(self) -> list[float]:
+        return sorted({r["pixel_size_um"] for s in self.specimens for r in s.records if r.get("pixel_size_um")})
+
+    @property
+    def review_dates(self) -> list[str]:
+        return sorted({r["review"].reviewed_at[:10] for s in self.specimens for r in s.records if _reviewed_at(r)})
+
+    @property
+    def reviewers(self) -> list[str]:
+        return sorted({r["review"].reviewed_by for s in self.specimens for r in s.records if _reviewed_by(r)})
 
 
-def project_report(project: Project, device: str = "cpu") -> Job[ReportContent]:
-    """Fractions of the project's masks, and every saved model scored against its reviewed masks."""
-    from steelseg_gui.core.segment.loader import load_segmenter
-
-    content = ReportContent(f"SteelSeg report: {project.name}", project.classes)
-    masked = [(entry, project.load_mask(entry.id)) for entry in project.images if entry.status in ("auto", "reviewed")]
-    masked = [(entry, mask) for entry, mask in masked if mask is not None]
+def project_report(project: Project, device: str = "cpu", options: ReportOptions | None = None) -> Job[ReportContent]:
+    """The report of a project (a job): its masks per specimen, and every saved model scored."""
+    options = options or ReportOptions()
+    content = ReportContent(f"SteelSeg report: {project.name}", project.classes, header_fields(project.metadata))
+    groups = {
+        specimen: [e for e in entries if e.status in ("auto", "reviewed") and project.mask_path(e.id).is_file()]
+        for specimen, entries in project.images_by_specimen().items()
+    }
+    groups = {specimen: entries for specimen, entries in groups.items() if entries}
+    masked = [entry for entries in groups.values() for entry in entries]
     if not masked:
         raise SteelSegError(f"{project.folder}: no masks yet; propagate scribbles or segment images first")
-    for k, (entry, mask) in enumerate(masked):
-        content.records.append(
-            {"name": f"{entry.id} ({entry.status})", "fractions": area_fractions(mask, project.classes)}
-        )
-        if k < OVERLAYS:
-            raw = read_micrograph(project.image_path(entry)).data
-            content.overlays.append((entry.id, overlay_image(raw, mask, project.classes)))
-        yield Progress(k + 1, len(masked), f"reading masks: {entry.id}")
-    reviewed = [(entry, mask) for entry, mask in masked if entry.status == "reviewed"]
-    for folder in sorted((project.folder / "models").glob("*/config.json")):
+    done = 0
+    for specimen, entries in groups.items():
+        records, figures = [], []
+        for entry in entries:
+            mask = project.load_mask(entry.id)
+            records.append(_record(entry.id, mask, project.classes, entry.pixel_size_um, review_state(entry)))
+            if len(figures) < options.figures:
+                raw = read_micrograph(project.image_path(entry)).data
+                figures.append(field_figure(entry.id, raw, mask, project.classes, entry.pixel_size_um))
+            done += 1
+            yield Progress(done, len(masked), f"reading masks: {entry.id}")
+        details = specimen_fields(project.specimens.get(specimen) if specimen else None)
+        summary = summarise_specimen(specimen, details, records, project.classes, options.target_ra_pct)
+        summary.figures = figures
+        content.specimens.append(summary)
+    yield from _score_models(project, device, content)
+    return content
+
+
+def _record(name: str, mask: np.ndarray, classes: ClassTable, pixel_size_um: float | None, review) -> dict:
+    return {
+        "name": name,
+        **measure_field(mask, classes, pixel_size_um),
+        "labelled_pixels": int(np.count_nonzero(np.isin(mask, classes.values))),
+        "review": review,
+    }
+
+
+def _score_models(project: Project, device: str, content: ReportContent) -> Job[None]:
+    from steelseg_gui.core.segment.loader import load_segmenter
+
+    reviewed = [e for e in project.images if e.status == "reviewed" and project.mask_path(e.id).is_file()]
+    folders = sorted(p.parent for p in (project.folder / "models").glob("*/config.json"))
+    for k, folder in enumerate(folders):
         try:
-            segmenter = load_segmenter(folder.parent, device)
+            config = read_model_config(folder)
+            segmenter = load_segmenter(folder, device)
         except ModelError as exc:
-            content.notes.append(f"model {folder.parent.name} skipped: {exc}")
+            content.notes.append(f"model {folder.name} skipped: {exc}")
             continue
-        content.models.append(_model_entry(folder.parent))
-        if not reviewed:
+        content.models.append(ModelProvenance(folder.name, config, curves_uri(folder)))
+        basis, names = scoring_set(config, [e.id for e in reviewed])
+        if not names:
             continue
         evaluator = SegmentationEvaluator(project.classes.names)
-        for entry, mask in reviewed:
+        for entry in (e for e in reviewed if e.id in names):
             image = to_float01(read_micrograph(project.image_path(entry)).data)
-            result = yield from segmenter.segment(image, entry.id)
-            evaluator.add(result.labels, mask, name=entry.id)
-        content.evaluations.append((folder.parent.name, evaluator.result()))
-    if not reviewed:
+            result = yield from within(
+                segmenter.segment(image, f"scoring {folder.name} on {entry.id}"), k, len(folders)
+            )
+            evaluator.add(result.labels, project.load_mask(entry.id), name=entry.id)
+        result = evaluator.result()
+        content.scores.append(ModelScore(folder.name, basis, names, result, figure_data_uri(confusion_figure(result))))
+    if folders and not reviewed:
         content.notes.append("no reviewed masks: models are listed but not scored")
-    return content
 
 
 def folders_report(
-    pred_dir: Path, truth_dir: Path, classes: ClassTable, zero_based: bool = False, images_dir: Path | None = None
-) -> ReportContent:
-    """Predicted masks scored against true masks (matched by name); overlays when ``images_dir`` is given."""
+    pred_dir: Path,
+    truth_dir: Path,
+    classes: ClassTable,
+    zero_based: bool = False,
+    images_dir: Path | None = None,
+    options: ReportOptions | None = None,
+) -> Job[ReportContent]:
+    """Predicted masks scored against true masks (matched by name), a job; overlays when ``images_dir``
+    is given. The predictions form one group of fields (a folder has no specimens); the pixel size is unknown."""
+    options = options or ReportOptions()
     pairs, unmatched = pair_masks(Path(pred_dir), Path(truth_dir))
     content = ReportContent(
-        f"SteelSeg report: {Path(pred_dir).name} against {Path(truth_dir).name}", classes, notes=unmatched
+        f"SteelSeg report: {Path(pred_dir).name} against {Path(truth_dir).name}",
+        classes,
+        header_fields(None),
+        notes=unmatched,
     )
-    content.evaluations.append((Path(pred_dir).name, evaluate_folders(pairs, classes.names, zero_based)))
+    result = evaluate_folders(pairs, classes.names, zero_based)
+    content.scores.append(
+        ModelScore(
+            Path(pred_dir).name,
+            "unknown",
+            [p.stem for p, _ in pairs],
+            result,
+            figure_data_uri(confusion_figure(result)),
+        )
+    )
     images = mask_files(Path(images_dir)) if images_dir else {}
+    records, figures = [], []
     for k, (pred_path, _) in enumerate(pairs):
+        yield Progress(k, len(pairs), f"reading {pred_path.name}")
         labels = read_label_image(pred_path, zero_based)
-        content.records.append({"name": pred_path.stem, "fractions": area_fractions(labels, classes)})
-        if k < OVERLAYS and pred_path.stem in images:
-            content.overlays.append(
-                (pred_path.stem, overlay_image(read_micrograph(images[pred_path.stem]).data, labels, classes))
-            )
+        records.append(_record(pred_path.stem, labels, classes, None, None))
+        if len(figures) < options.figures and pred_path.stem in images:
+            raw = read_micrograph(images[pred_path.stem]).data
+            figures.append(field_figure(pred_path.stem, raw, labels, classes, None))
+    summary = summarise_specimen(None, specimen_fields(None), records, classes, options.target_ra_pct)
+    summary.figures = figures
+    content.specimens.append(summary)
     return content
 
 
-def _model_entry(folder: Path) -> tuple[str, dict, bytes | None]:
-    curves = folder / "curves.png"
-    return folder.name, read_model_config(folder), curves.read_bytes() if curves.is_file() else None
+def _reviewed_at(record: dict) -> bool:
+    return record.get("review") is not None and record["review"].reviewed_at is not None
 
 
-def _png(array_or_figure) -> str:
-    buffer = io.BytesIO()
-    if isinstance(array_or_figure, np.ndarray):
-        from PIL import Image
-
-        Image.fromarray(array_or_figure).save(buffer, format="PNG")
-    else:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-        FigureCanvasAgg(array_or_figure)
-        array_or_figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    return _data_uri(buffer.getvalue())
-
-
-def _data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode()
-
-
-def _number(value, digits: int = 4) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-def render(content: ReportContent) -> str:
-    """The report as one HTML document."""
-    e = html.escape
-    names = content.classes.names
-    summary = summarise(content.records, content.classes)
-    parts = [
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(content.title)}</title>"
-        f"<style>{STYLE}</style></head><body><h1>{e(content.title)}</h1>",
-        f"<p>Written {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by SteelSeg {e(__version__)}.</p>",
-    ]
-    if content.overlays:
-        parts.append(
-            "<h2>Phase maps</h2><div class='grid'>"
-            + "".join(
-                f"<figure><img alt='{e(n)}' src='{_png(o)}'><figcaption>{e(n)}</figcaption></figure>"
-                for n, o in content.overlays
-            )
-            + "</div>"
-        )
-    parts.append(
-        "<h2>Phase fractions</h2><table class='fractions'><tr><th>image</th>"
-        + "".join(f"<th>{e(n)}</th>" for n in names)
-        + "</tr>"
-    )
-    parts += [
-        "<tr><td>" + e(r["name"]) + "</td>" + "".join(f"<td>{r['fractions'][n]:.4f}</td>" for n in names) + "</tr>"
-        for r in content.records
-    ]
-    for label, key, digits in (
-        ("mean", "mean", 4),
-        ("standard deviation", "std", 4),
-        ("95 % CI (±)", "ci95", 4),
-        ("relative accuracy %", "relative_accuracy_pct", 1),
-    ):
-        parts.append(
-            f"<tr><th>{label}</th>"
-            + "".join(f"<th>{_number(summary['classes'][n][key], digits)}</th>" for n in names)
-            + "</tr>"
-        )
-    parts.append("</table>")
-    carbon = summary.get("carbon_wt_pct_lever_rule_estimate")
-    if carbon:
-        parts.append(f"<p>Lever-rule carbon estimate: {carbon['mean']:.3f} wt % ({e(carbon['note'])}).</p>")
-    if content.evaluations:
-        parts.append(_metrics_table(content.evaluations))
-        for model, result in content.evaluations:
-            parts.append(
-                f"<h3>Confusion matrix: {e(model)}</h3><img alt='confusion {e(model)}' "
-                f"src='{_png(confusion_figure(result))}'>"
-            )
-    for name, config, curves in content.models:
-        parts.append(f"<h2>Model {e(name)}</h2>")
-        if curves:
-            parts.append(f"<img alt='training curves {e(name)}' src='{_data_uri(curves)}'>")
-        parts.append(f"<pre>{e(json.dumps(config, indent=1, default=str))}</pre>")
-    if content.notes:
-        parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{e(n)}</li>" for n in content.notes) + "</ul>")
-    return "".join(parts) + "</body></html>"
-
-
-def _metrics_table(evaluations: list[tuple[str, EvaluationResult]]) -> str:
-    rows = "".join(
-        f"<tr><td>{html.escape(m)}</td><td>{_number(r.global_accuracy)}</td><td>{_number(r.mean_accuracy)}"
-        f"</td><td>{_number(r.mean_iou)}</td><td>{_number(r.weighted_iou)}</td>"
-        f"<td>{_number(r.mean_bf_score)}</td></tr>"
-        for m, r in evaluations
-    )
-    return (
-        "<h2>Models against the reviewed masks</h2><table class='metrics'><tr><th>model</th><th>global accuracy"
-        "</th><th>mean accuracy</th><th>mean IoU</th><th>weighted IoU</th><th>mean BF score</th></tr>"
-        + rows
-        + "</table>"
-    )
-
-
-def write_report(content: ReportContent, path: str | Path) -> Path:
-    """Write the HTML report atomically."""
-    return atomic_write_bytes(path, render(content).encode("utf-8"))
+def _reviewed_by(record: dict) -> bool:
+    return record.get("review") is not None and record["review"].reviewed_by is not None

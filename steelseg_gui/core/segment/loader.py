@@ -1,11 +1,11 @@
 """Loading any saved model as a segmenter, through one cache.
 
 :func:`load_segmenter` returns an object with ``classes`` and ``segment(image, name)`` (a job
-returning a :class:`~steelseg_gui.core.prediction.Prediction`) for a forest or a net folder, or
-``default`` for the bundled net. Loaded models are kept for the next call, keyed by folder and
-device, and reloaded when the folder changes on disk (a model retrained into the same folder is
-replaced as a whole, so its files and the folder itself get new identities). torch is imported
-only when a net is loaded.
+returning a :class:`~steelseg_gui.core.prediction.Prediction`) for a forest or a net folder,
+``default`` for the bundled net, or an ``.onnx`` file exported by SteelSeg (run by onnxruntime).
+Loaded models are kept for the next call, keyed by folder and device, and reloaded when the
+folder changes on disk (a model retrained into the same folder is replaced as a whole, so its
+files and the folder itself get new identities). torch is imported only when a net is loaded.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from steelseg_gui.core.imaging.micrograph import matching_channels
 from steelseg_gui.core.jobs import Job
 from steelseg_gui.core.prediction import Prediction
 from steelseg_gui.core.resources import resolve_model
+from steelseg_gui.core.segment.onnx_segmenter import is_onnx_model, load_onnx_segmenter
 
 CACHE_SIZE = 4
 _cache: OrderedDict[tuple[str, str], tuple[tuple, object]] = OrderedDict()
@@ -48,7 +49,8 @@ class ForestSegmenter:
 
 
 def load_segmenter(model: str | Path, device: str = "auto"):
-    """The segmenter of a saved model folder (or ``default``), from the cache when the folder is unchanged."""
+    """The segmenter of a saved model folder (or ``default``, or an ``.onnx`` file), from the cache
+    when the folder (or file) is unchanged."""
     folder = resolve_model(model).resolve()
     key = (str(folder), device)
     signature = folder_signature(folder)
@@ -68,8 +70,11 @@ def load_segmenter(model: str | Path, device: str = "auto"):
 
 def folder_signature(folder: Path) -> tuple:
     """Identity and modification stamps of a model folder and its files, and the digest of its
-    ``config.json`` (which records how the model was trained): any rewrite changes it."""
+    ``config.json`` (which records how the model was trained): any rewrite changes it. For a
+    model file (``.onnx``), the stamps of that file."""
     try:
+        if folder.is_file():
+            return (folder.name, *_stamp(folder))
         entries = [(folder.name, *_stamp(folder))]
         entries += [(p.name, *_stamp(p)) for p in sorted(folder.iterdir()) if p.is_file()]
         entries.append(hashlib.sha1((folder / CONFIG_FILE).read_bytes()).hexdigest())
@@ -84,12 +89,14 @@ def _stamp(path: Path) -> tuple[int, int, int]:
 
 
 def _load(folder: Path, device: str):
+    if is_onnx_model(folder):
+        return load_onnx_segmenter(folder, device)
     if read_model_config(folder).get("kind") == FOREST_KIND:
         from steelseg_gui.core.forest.bundle import load_forest
 
         return ForestSegmenter(load_forest(folder))
     from steelseg_gui.core.nets.bundle import load_net
     from steelseg_gui.core.nets.device import choose_device
-    from steelseg_gui.core.segment.sliding_window import NetSegmenter
+    from steelseg_gui.core.segment.net_segmenter import NetSegmenter
 
     return NetSegmenter(load_net(folder, choose_device(device)))

@@ -12,7 +12,7 @@ from steelseg_gui.core.bundle import CONFIG_FILE, describe_model
 from steelseg_gui.core.errors import ModelError
 from steelseg_gui.core.nets.architectures import build_network
 from steelseg_gui.core.nets.bundle import WEIGHTS_FILE, load_net, net_config, save_net
-from steelseg_gui.core.nets.onnx_export import export_onnx
+from steelseg_gui.core.nets.onnx_export import TravellingNet, export_onnx
 from steelseg_gui.core.project.classes import ClassTable
 
 
@@ -69,13 +69,17 @@ def test_damaged_or_inconsistent_bundles_are_refused(bundle):
         load_net(folder)
 
 
-def test_onnx_export_runs_with_the_same_scores(bundle, tmp_path):
+@pytest.mark.parametrize("shape", [(64, 64), (96, 128), (37, 101)])
+def test_onnx_export_runs_with_the_same_scores_at_any_size(bundle, tmp_path, shape):
     onnxruntime = pytest.importorskip("onnxruntime")
     model = load_net(bundle[0])
     path = export_onnx(model, tmp_path / "model.onnx")
-    x = np.random.default_rng(0).random((1, 1, 96, 128), dtype=np.float32)  # another size than the tile
+    x = np.random.default_rng(0).random((1, 1, *shape), dtype=np.float32)  # [0, 1]: normalised in the graph
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     (scores,) = session.run(None, {"image": x})
     with torch.inference_mode():
-        expected = model.network(torch.from_numpy(x)).numpy()
+        expected = TravellingNet(model)(torch.from_numpy(x)).numpy()
+        if shape[0] % 32 == 0 and shape[1] % 32 == 0:  # no padding needed: the plain net on the normalised image
+            np.testing.assert_allclose(expected, model.network(torch.from_numpy((x - 0.4) / 0.2)).numpy(), atol=1e-4)
+    assert scores.shape == (1, 2, *shape)
     np.testing.assert_allclose(scores, expected, atol=1e-4)

@@ -13,7 +13,7 @@ from steelseg_gui.core.jobs import run_job
 from steelseg_gui.core.nets.bundle import NetModel
 from steelseg_gui.core.project.classes import ClassTable
 from steelseg_gui.core.segment.loader import load_segmenter
-from steelseg_gui.core.segment.sliding_window import NetSegmenter
+from steelseg_gui.core.segment.net_segmenter import NetSegmenter
 
 
 def local_model(channels: int = 1, tile: int = 64) -> NetModel:
