@@ -64,6 +64,11 @@ def _staged_file(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        if exc.filename is None:  # a failed write() names no file: name the one being written
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -119,6 +124,9 @@ def atomic_folder(path: str | os.PathLike, fill: Callable[[Path], Any]) -> Path:
     try:
         fill(staging)
         _sync_tree(staging)
+    except OSError as exc:  # named after the folder being written, not its staging name
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import tifffile
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from steelseg_gui.core.errors import MicrographError
 from steelseg_gui.core.imaging.pixel_size import tiff_pixel_size_um
@@ -30,6 +31,7 @@ MICROGRAPH_SUFFIXES = (".tif", ".tiff", ".png", ".jpg", ".jpeg", ".bmp")
 MIN_SIDE_PX = 16
 DEFAULT_MAX_PIXELS = 250_000_000  # 250 megapixels: a 16000×15000 montage; 0.75 GB as RGB uint8
 MAX_PIXELS_VARIABLE = "STEELSEG_MAX_PIXELS"
+_STRICT_DECODING = threading.Lock()
 Image.MAX_IMAGE_PIXELS = 2_000_000_000  # Pillow's own guard, a backstop: SteelSeg checks max_pixels() first
 
 
@@ -104,7 +106,8 @@ def check_pixel_count(path: Path, width: int, height: int, error: type[Exception
 
 @contextlib.contextmanager
 def open_image(path: Path, error: type[Exception] = MicrographError) -> Iterator[Image.Image]:
-    """Open an image with Pillow (header only) and check its declared size before anything is decoded."""
+    """An image decoded by Pillow once its header's size has been checked; a truncated file is an
+    error even where another library (WeasyPrint) told Pillow to fill truncated images in grey."""
     try:
         image = Image.open(path)
     except Image.DecompressionBombError:
@@ -114,6 +117,12 @@ def open_image(path: Path, error: type[Exception] = MicrographError) -> Iterator
         ) from None
     with image:
         check_pixel_count(path, *image.size, error=error)
+        with _STRICT_DECODING:
+            lenient, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+            try:
+                image.load()
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = lenient
         yield image
 
 
@@ -210,7 +219,6 @@ def _read_tiff(path: Path, notes: list[str]) -> tuple[np.ndarray, float | None]:
 def _read_with_pillow(path: Path, notes: list[str]) -> np.ndarray:
     try:
         with open_image(path) as image:
-            image.load()
             if image.mode == "P":
                 image = image.convert("RGBA" if "transparency" in image.info else "RGB")
             elif image.mode == "CMYK":

@@ -125,3 +125,17 @@ def test_label_values_are_never_wrapped_or_clipped(tmp_path):
     write_png(tmp_path / "top.png", np.array([[0, 255]] * 16, np.uint8))
     shifted = read_label_image(tmp_path / "top.png", zero_based=True)
     assert shifted.dtype == np.uint16 and shifted.tolist()[0] == [1, 256]
+
+
+def test_truncated_files_stay_errors_after_weasyprint_told_pillow_otherwise(tmp_path, monkeypatch):
+    from PIL import ImageFile
+
+    noise = np.random.default_rng(1).integers(0, 255, (200, 200), dtype=np.uint8)
+    whole = write_png(tmp_path / "whole.png", noise).read_bytes()
+    (tmp_path / "cut.png").write_bytes(whole[: len(whole) // 2])
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with pytest.raises(MicrographError, match="cut.png: not a readable image"):
+        read_micrograph(tmp_path / "cut.png")
+    with pytest.raises(LabelImageError, match="cut.png: not a readable label image"):
+        read_label_image(tmp_path / "cut.png")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
