@@ -48,7 +48,7 @@ def read_label_image(path: str | Path, zero_based: bool = False) -> np.ndarray:
         raise LabelImageError(f"{path}: is a folder, not a label image")
     try:
         with open_image(path, LabelImageError) as image:
-            labels = np.asarray(image)
+            labels = np.array(image)  # a writable copy: a mask is edited in place (napari's paint)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise LabelImageError(f"{path}: not a readable label image ({exc})") from exc
     if labels.ndim == 3:

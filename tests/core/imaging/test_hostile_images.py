@@ -125,6 +125,7 @@ def test_label_values_are_never_wrapped_or_clipped(tmp_path):
     write_png(tmp_path / "top.png", np.array([[0, 255]] * 16, np.uint8))
     shifted = read_label_image(tmp_path / "top.png", zero_based=True)
     assert shifted.dtype == np.uint16 and shifted.tolist()[0] == [1, 256]
+    assert read_label_image(tmp_path / "top.png").flags.writeable  # masks are painted in place
 
 
 def test_truncated_files_stay_errors_after_weasyprint_told_pillow_otherwise(tmp_path, monkeypatch):
