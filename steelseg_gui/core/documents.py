@@ -51,6 +51,12 @@ def check_safe_name(name: str) -> str:
     return name
 
 
+def safe_name_from(text: str, room: int = 8) -> str:
+    """A safe name made from any text (a file's stem): other characters become ``_``, leading dots
+    go, and it is cut to leave ``room`` characters for a ``-N`` suffix."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).lstrip(".")[: SAFE_NAME_MAX - room] or "image"
+
+
 def _finite(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"must be a number, got {_show(value)}")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +26,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from steelseg_gui.core.atomic import atomic_copy, atomic_write_bytes
-from steelseg_gui.core.documents import SAFE_NAME_MAX, check_safe_name, read_json, validate
+from steelseg_gui.core.documents import check_safe_name, safe_name_from, validate
 from steelseg_gui.core.errors import ClassInUseError, LabelImageError, MicrographError, ProjectError
 from steelseg_gui.core.imaging.labels import label_values, read_label_image, write_label_image
 from steelseg_gui.core.imaging.micrograph import Micrograph, read_micrograph
@@ -41,6 +40,7 @@ from steelseg_gui.core.project.schema import (
     ProjectDocument,
     ProjectMetadata,
     Specimen,
+    load_document,
     now_iso,
 )
 from steelseg_gui.core.project.specimens import SpecimensMixin, checked_pixel_size, checked_specimen_name
@@ -325,7 +325,7 @@ class Project(SpecimensMixin):
         digest = hashlib.sha256(path.read_bytes()).digest()
         if digest == self._seen and not force:
             return
-        document = _load_document(path)
+        document = load_document(path)
         self.name, self.metadata, self.specimens = document.name, document.metadata, dict(document.specimens)
         self.classes = ClassTable([PhaseClass(c.value, c.name, c.color) for c in document.classes])
         self.images[:] = document.images
@@ -370,7 +370,7 @@ class Project(SpecimensMixin):
     def _unique_id(self, stem: str) -> str:
         """A safe id from a file name, unused by any image (ignoring case) and by any file already
         in ``images/``, ``scribbles/`` or ``masks/``, so a new image never adopts or overwrites one."""
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).lstrip(".")[: SAFE_NAME_MAX - 8] or "image"
+        base = safe_name_from(stem)
         taken = {entry.id.lower() for entry in self.images}
         for sub in ("images", *LABEL_FOLDERS):
             with contextlib.suppress(OSError):
@@ -392,16 +392,3 @@ def _safe_id(image_id: str) -> str:
         return check_safe_name(image_id)
     except ValueError as exc:
         raise ProjectError(f"image id {image_id!r}: {exc}") from None
-
-
-def _load_document(path: Path) -> ProjectDocument:
-    raw = read_json(path, ProjectError, "project file")
-    if not isinstance(raw, dict):
-        raise ProjectError(f"{path}: expected a JSON object; the file was left untouched")
-    version = raw.get("schema_version")
-    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
-        raise ProjectError(
-            f"{path}: written by a newer SteelSeg (project schema {version}, this version reads up "
-            f"to {SCHEMA_VERSION}); update SteelSeg. The file was left untouched"
-        )
-    return validate(ProjectDocument, raw, path, ProjectError)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from enum import Enum
+from pathlib import Path
 
 from pydantic import Field
 
@@ -26,7 +27,10 @@ from steelseg_gui.core.documents import (
     Text,
     class_table_problems,
     duplicates,
+    read_json,
+    validate,
 )
+from steelseg_gui.core.errors import ProjectError
 
 __all__ = ["MAX_LABEL_VALUE", "ClassEntry", "ImageEntry", "ImageStatus", "MaskSource", "ProjectDocument"]
 
@@ -130,3 +134,18 @@ class ProjectDocument(Document):
                     )
                 )
         return problems
+
+
+def load_document(path: Path) -> ProjectDocument:
+    """``project.json`` read and validated; a :class:`ProjectError` names the file and the field (the
+    file is never changed by reading it)."""
+    raw = read_json(path, ProjectError, "project file")
+    if not isinstance(raw, dict):
+        raise ProjectError(f"{path}: expected a JSON object; the file was left untouched")
+    version = raw.get("schema_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+        raise ProjectError(
+            f"{path}: written by a newer SteelSeg (project schema {version}, this version reads up "
+            f"to {SCHEMA_VERSION}); update SteelSeg. The file was left untouched"
+        )
+    return validate(ProjectDocument, raw, path, ProjectError)

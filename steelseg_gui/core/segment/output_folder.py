@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock
 
 from steelseg_gui.core.atomic import atomic_write_json
-from steelseg_gui.core.documents import SAFE_NAME_MAX, check_safe_name
+from steelseg_gui.core.documents import check_safe_name, safe_name_from
 from steelseg_gui.core.errors import OutputError
 
 RECORDS = "records"
@@ -117,7 +116,7 @@ class OutputFolder:
             )
 
     def _free_name(self, stem: str, taken: set[str]) -> str:
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).lstrip(".")[: SAFE_NAME_MAX - 8] or "image"
+        base = safe_name_from(stem)
         candidate, n = base, 2
         while candidate.lower() in taken or any((self.root / f"{candidate}{s}").exists() for s in OUTPUT_SUFFIXES):
             candidate, n = f"{base}-{n}", n + 1
