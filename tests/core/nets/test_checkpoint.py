@@ -131,6 +131,7 @@ def test_a_checkpoint_that_does_not_fit_stops_before_training(tmp_path, capsys):
     code = main(
         [*args, "--out", str(tmp_path / "new"), "--epochs", "3", "--tile", "32", "--resume", str(tmp_path / "old")]
     )
-    err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "does not fit this network" in err
+    lines = capsys.readouterr().err.strip().splitlines()  # progress lines (stderr is no terminal), then the error
+    assert code == 2 and lines[-1].startswith("steelseg: error:") and "does not fit this network" in lines[-1]
+    assert sum(line.startswith("steelseg: error") for line in lines) == 1
     assert not (tmp_path / "new").exists()
